@@ -1,0 +1,56 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    install, migrate, seed the demo data, print the demo logins, serve on http://127.0.0.1:5000
+#   make test   install (with test tools and Chromium) and run the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export HELPDESK_ENV ?= development
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: run test install install-dev chromium migrate seed serve translations test-postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed translations
+install-dev: $(VENV)/.installed-dev translations
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d helpdesk/translations 2>/dev/null || $(BIN)/pybabel compile -d helpdesk/translations
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: migrate
+	$(FLASK) demo seed
+
+serve:
+	$(BIN)/python wsgi.py
+
+run: seed serve
+
+chromium:
+	@bash scripts/install-chromium.sh
+
+test: install-dev chromium
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-postgres: install-dev chromium
+	DATABASE_URL=$${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,101 @@
+"""Configuration classes, read from the environment (the only place that reads os.environ)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+class Config:
+    """Settings shared by every environment; each value may come from the environment."""
+
+    ENV_NAME = "production"
+    DEBUG = False
+    TESTING = False
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    INSTANCE_PATH = os.environ.get("INSTANCE_PATH") or str(BASE_DIR / "instance")
+    # Empty means "SQLite file in the instance folder", resolved in create_app once the
+    # instance folder is known.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or ""
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool(os.environ.get("SESSION_COOKIE_SECURE"), True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a console tab stays open all day; the session bounds it
+
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    LANGUAGES = ("fr", "en")
+
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute"
+    API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _bool(os.environ.get("MAIL_USE_TLS"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "support@helpdesk.local"
+
+    CTI_TOKEN = os.environ.get("CTI_TOKEN") or None
+    DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION") or "FR"
+    BASE_URL = os.environ.get("BASE_URL") or "http://127.0.0.1:5000"
+
+    # Background work (SLA sweep) runs inside the server process unless disabled.
+    BACKGROUND_TASKS = _bool(os.environ.get("BACKGROUND_TASKS"), True)
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = True
+    SESSION_COOKIE_SECURE = _bool(os.environ.get("SESSION_COOKIE_SECURE"), False)
+    # Development may run without a secret; a fixed, obviously-unsafe one is used then.
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-insecure-secret-key"
+
+
+class TestingConfig(Config):
+    ENV_NAME = "testing"
+    TESTING = True
+    SESSION_COOKIE_SECURE = False
+    SECRET_KEY = "testing-secret-key"
+    WTF_CSRF_ENABLED = False
+    LOGIN_RATE_LIMIT = "1000 per minute"
+    BACKGROUND_TASKS = False
+    CTI_TOKEN = "test-cti-token"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """The configuration class named by HELPDESK_ENV (default: production, the safe one)."""
+    name = (os.environ.get("HELPDESK_ENV") or "production").strip().lower()
+    if name not in CONFIGS:
+        raise RuntimeError(f"HELPDESK_ENV must be one of {', '.join(CONFIGS)}; got {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,142 @@
+"""The helpdesk Flask application: create_app() wires configuration, extensions, features and CLI."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import Config, config_from_env
+from helpdesk.extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+
+def create_app(config: type[Config] | Config | None = None, **overrides) -> Flask:
+    """Build the app. `config` is a Config class (default: from HELPDESK_ENV); `overrides` win."""
+    config = config or config_from_env()
+    app = Flask(__name__, instance_path=_instance_path(config, overrides))
+    app.config.from_object(config)
+    app.config.update(overrides)
+    _check_config(app)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "helpdesk.db")
+    _engine_options(app)
+
+    import helpdesk.models  # noqa: F401  (registers every table)
+    import knowledge_base.models  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config.get("REDIS_URL"),
+        async_mode="threading",
+        cors_allowed_origins=[app.config["BASE_URL"]] if not app.testing else "*",
+    )
+
+    from helpdesk.auth.loading import init_login
+
+    init_login(app)
+
+    from helpdesk.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from helpdesk.api import bp as api_bp
+    from helpdesk.auth.routes import bp as auth_bp
+    from helpdesk.pages import bp as pages_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+
+    from helpdesk.cli import register_cli
+
+    register_cli(app)
+    _template_helpers(app)
+    return app
+
+
+def _instance_path(config, overrides) -> str:
+    path = overrides.get("INSTANCE_PATH") or getattr(config, "INSTANCE_PATH", None)
+    return str(Path(path).resolve())
+
+
+def _check_config(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Set it in the environment (e.g. SECRET_KEY=$(python -c "
+            "'import secrets; print(secrets.token_hex(32))')), or run with HELPDESK_ENV=development."
+        )
+
+
+def _engine_options(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("postgresql://") or uri.startswith("postgres://"):
+        # psycopg 3 is the driver we install.
+        uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri
+        options.setdefault("pool_pre_ping", True)
+    if uri.startswith("sqlite"):
+        options.setdefault("connect_args", {"timeout": 30})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets readers work while one writer writes; SQLite leaves foreign keys off unless asked."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def _select_locale() -> str:
+    from flask_login import current_user
+
+    choices = ("fr", "en")
+    asked = request.args.get("lang")
+    if asked in choices:
+        g.lang_param = asked
+        return asked
+    if request.cookies.get("lang") in choices:
+        return request.cookies["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in choices:
+        return current_user.locale
+    return "fr"
+
+
+def _template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from helpdesk.permissions import may
+
+    @app.context_processor
+    def inject_helpers():
+        from flask_login import current_user
+
+        return {"may": lambda action, obj=None: may(current_user, action, obj), "current_locale": str(get_locale())}
+
+    @app.after_request
+    def remember_language(response):
+        asked = g.get("lang_param")
+        if asked:
+            response.set_cookie("lang", asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

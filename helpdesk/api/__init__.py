@@ -1,0 +1,6 @@
+"""The JSON REST API under /api/v1 (contract: shared/API.md)."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from helpdesk.api import auth, customers, tickets, users  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,91 @@
+"""Helpers every API route uses: reading JSON bodies, requiring a user, paging lists."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+
+from helpdesk.errors import Invalid, Unauthorized
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 400/415 naming what is wrong with it."""
+    if not request.data:
+        raise Invalid({"body": "a JSON object is required"}, message="The request body is empty.", code="malformed_json")
+    if not request.is_json:
+        from helpdesk.errors import DomainError
+
+        error = DomainError("Send the body as application/json.", code="unsupported_media_type")
+        error.status = 415
+        raise error
+    try:
+        data = json.loads(request.get_data(as_text=True))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid({"body": f"malformed JSON: {exc}"}, message="The request body is not valid JSON.", code="malformed_json")
+    if not isinstance(data, dict):
+        raise Invalid({"body": "must be a JSON object"}, message="The request body must be a JSON object.", code="malformed_json")
+    return data
+
+
+def api_user():
+    if not current_user.is_authenticated:
+        from helpdesk.auth.loading import bearer_token
+
+        if bearer_token() is not None:
+            raise Unauthorized("The token is invalid, expired or revoked.", code="invalid_token")
+        raise Unauthorized("Authentication is required: send 'Authorization: Bearer <token>'.")
+    return current_user._get_current_object()
+
+
+def string_field(data: dict, name: str, errors: dict, *, required: bool = False, max_length: int = 300) -> str | None:
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = "is required"
+        return None
+    if not isinstance(value, str):
+        errors[name] = "must be a string"
+        return None
+    value = value.strip()
+    if len(value) > max_length:
+        errors[name] = f"at most {max_length} characters"
+        return None
+    return value
+
+
+def page_params() -> tuple[int, dict | None]:
+    raw_limit = request.args.get("limit", str(DEFAULT_LIMIT))
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise Invalid({"limit": "must be an integer"})
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid({"limit": f"must be between 1 and {MAX_LIMIT}"})
+    cursor = request.args.get("cursor")
+    return limit, decode_cursor(cursor) if cursor else None
+
+
+def encode_cursor(values: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, dict):
+            raise ValueError
+        return values
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if value is not None else None

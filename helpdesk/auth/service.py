@@ -1,0 +1,132 @@
+"""Account rules: creating users, checking passwords, issuing and resolving API tokens."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+
+from helpdesk.auth.security import (
+    hash_password,
+    hash_token,
+    new_api_token,
+    password_needs_rehash,
+    password_problem,
+    verify_password,
+)
+from helpdesk.errors import Conflict, Invalid
+from helpdesk.extensions import db
+from helpdesk.models import ApiToken, Customer, Team, User
+from helpdesk.models.users import ROLES
+
+
+def normalise_email(raw: str, field: str = "email") -> str:
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except (EmailNotValidError, AttributeError):
+        raise Invalid({field: "not a valid e-mail address"})
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(email: str, password: str, now: datetime) -> User | None:
+    """The active user with this e-mail and password, or None (same cost whether or not it exists)."""
+    user = find_user_by_email(email or "")
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.active:
+        return None
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+    record: ApiToken
+
+
+def issue_token(user: User, now: datetime, ttl: timedelta, name: str | None = None) -> IssuedToken:
+    token = new_api_token()
+    record = ApiToken(
+        user=user,
+        token_hash=hash_token(token),
+        prefix=token[:12],
+        name=name,
+        created_at=now,
+        expires_at=now + ttl,
+    )
+    db.session.add(record)
+    return IssuedToken(token=token, expires_at=record.expires_at, record=record)
+
+
+def user_for_token(token: str, now: datetime) -> User | None:
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if record is None or record.revoked_at is not None:
+        return None
+    if record.expires_at is not None and record.expires_at <= now:
+        return None
+    if not record.user.active:
+        return None
+    # Writing last_used_at on every request would serialise the API on one row; once a minute is enough.
+    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
+        record.last_used_at = now
+        db.session.commit()
+    return record.user
+
+
+def create_user(
+    *,
+    email: str,
+    role: str,
+    name: str | None = None,
+    password: str | None = None,
+    team_ids: list[int] | None = None,
+    locale: str = "fr",
+) -> User:
+    """A new account. A customer account is linked to the Customer with the same e-mail (made if none)."""
+    fields: dict[str, str] = {}
+    try:
+        email = normalise_email(email or "")
+    except Invalid as error:
+        fields.update(error.fields)
+    if role not in ROLES:
+        fields["role"] = f"must be one of {', '.join(ROLES)}"
+    if password is not None and (problem := password_problem(password)):
+        fields["password"] = problem
+    if locale not in ("fr", "en"):
+        fields["locale"] = "must be fr or en"
+    teams: list[Team] = []
+    if team_ids:
+        teams = list(db.session.scalars(select(Team).where(Team.id.in_(team_ids))))
+        if len(teams) != len(set(team_ids)):
+            fields["team_ids"] = "unknown team"
+    if fields:
+        raise Invalid(fields)
+    if find_user_by_email(email) is not None:
+        raise Conflict("A user with this e-mail already exists.", {"fields": {"email": "already used"}}, code="duplicate")
+    user = User(
+        email=email,
+        name=(name or email.split("@")[0]).strip()[:200],
+        role=role,
+        locale=locale,
+        password_hash=hash_password(password) if password else None,
+        active=True,
+        availability="offline" if role != "customer" else "offline",
+    )
+    user.teams = teams
+    if role == "customer":
+        customer = db.session.scalar(
+            select(Customer).where(func.lower(Customer.email) == email).order_by(Customer.id).limit(1)
+        )
+        if customer is None:
+            customer = Customer(name=user.name, email=email, language=locale)
+            db.session.add(customer)
+        user.customer = customer
+    db.session.add(user)
+    return user

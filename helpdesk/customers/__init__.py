@@ -1,0 +1,1 @@
+"""Customers: the customer card, contacts and phone matching."""

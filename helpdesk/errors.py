@@ -1,0 +1,169 @@
+"""Domain errors raised by services, and the one place that turns any error into a response.
+
+Under /api/ every error is the JSON shape of API.md; elsewhere a friendly page.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: str = "", details: dict[str, Any] | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message or self.default_message()
+        self.details = details or {}
+        if code:
+            self.code = code
+
+    def default_message(self) -> str:
+        return "The request could not be processed."
+
+
+class Invalid(DomainError):
+    """Bad input; details map each bad field to what is wrong with it."""
+
+    status = 400
+    code = "validation_error"
+
+    def __init__(self, fields: dict[str, str] | None = None, message: str = "", code: str | None = None):
+        super().__init__(message or "Some fields are invalid.", {"fields": fields or {}}, code)
+        self.fields = fields or {}
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+    def default_message(self) -> str:
+        return "Authentication is required."
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+    def default_message(self) -> str:
+        return "You are not allowed to do this."
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+    def default_message(self) -> str:
+        return "Not found."
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+    def default_message(self) -> str:
+        return "This was changed by someone else; reload and try again."
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "internal_error",
+}
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _json_error(status: int, code: str, message: str, details: dict | None = None, headers=None):
+    response = jsonify(error_body(code, message, details))
+    response.status_code = status
+    if headers:
+        for key, value in headers:
+            response.headers[key] = value
+    return response
+
+
+def _page_error(status: int, message: str):
+    titles = {
+        400: _("Requête invalide"),
+        401: _("Connexion requise"),
+        403: _("Accès refusé"),
+        404: _("Page introuvable"),
+        405: _("Méthode non autorisée"),
+        409: _("Conflit"),
+        413: _("Fichier trop volumineux"),
+        415: _("Type de fichier refusé"),
+        429: _("Trop de tentatives"),
+        500: _("Erreur interne"),
+    }
+    return (
+        render_template("errors/error.html", status=status, title=titles.get(status, _("Erreur")), message=message),
+        status,
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    from helpdesk.extensions import db
+
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        db.session.rollback()
+        if wants_json():
+            return _json_error(error.status, error.code, error.message, error.details)
+        return _page_error(error.status, error.message)
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(error: HTTPException):
+        db.session.rollback()
+        status = error.code or 500
+        if wants_json():
+            headers = None
+            if status == 429:
+                retry = getattr(error, "retry_after", None) or 60
+                headers = [("Retry-After", str(int(retry)))]
+            message = {
+                404: "No such resource.",
+                405: "This method is not allowed here.",
+                413: "The request body is too large.",
+                415: "Unsupported media type.",
+                429: "Too many requests; slow down.",
+            }.get(status, error.description or "Error.")
+            response = _json_error(status, HTTP_CODES.get(status, "error"), message)
+            if status == 429:
+                # Keep the limiter's own Retry-After when it set one.
+                original = error.get_response()
+                if original.headers.get("Retry-After"):
+                    response.headers["Retry-After"] = original.headers["Retry-After"]
+            return response
+        message = error.description if status not in (404, 500) else ""
+        return _page_error(status, message)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        if app.testing and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        if wants_json():
+            return _json_error(500, "internal_error", "An unexpected error occurred; it has been logged.")
+        return _page_error(500, "")

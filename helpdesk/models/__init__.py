@@ -1,0 +1,35 @@
+"""The domain model, one module per aggregate; importing this package registers every table."""
+from helpdesk.models.types import UTCDateTime, utcnow
+from helpdesk.models.users import ApiToken, Team, User, team_members, ROLES, STAFF_ROLES
+from helpdesk.models.customers import (
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    CustomerProduct,
+    Interaction,
+    Order,
+    Organization,
+    Product,
+)
+from helpdesk.models.tickets import (
+    Attachment,
+    CannedResponse,
+    Message,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    ticket_tags,
+)
+from helpdesk.models.sla import BusinessCalendar, SLAPolicy, SlaClock
+from helpdesk.models.calls import CallLog
+from helpdesk.models.surveys import SurveyInvitation, SurveyResponse
+from helpdesk.models.outbox import OutboxMessage
+
+__all__ = [
+    "ApiToken", "Attachment", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
+    "CustomerEmail", "CustomerPhone", "CustomerProduct", "Interaction", "Message", "Order",
+    "Organization", "OutboxMessage", "Product", "ROLES", "SLAPolicy", "STAFF_ROLES", "SlaClock",
+    "SurveyInvitation", "SurveyResponse", "Tag", "Team", "Ticket", "TicketEvent", "TicketLink",
+    "User", "UTCDateTime", "team_members", "ticket_tags", "utcnow",
+]

@@ -1,0 +1,234 @@
+"""Tickets, their conversation (messages, attachments), audit trail, tags, links and canned responses."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.extensions import db
+from helpdesk.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from helpdesk.models.customers import Customer, CustomerProduct
+    from helpdesk.models.sla import SLAPolicy, SlaClock
+    from helpdesk.models.users import Team, User
+
+STATUSES = ("new", "open", "pending_customer", "pending_third_party", "resolved", "closed")
+OPEN_STATUSES = ("new", "open", "pending_customer", "pending_third_party")
+PRIORITIES = ("low", "normal", "high", "urgent")
+TYPES = ("incident", "question", "request", "complaint")
+MESSAGE_KINDS = ("reply", "note", "event")
+
+ticket_tags = Table(
+    "ticket_tags",
+    db.metadata,
+    Column("ticket_id", ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Ticket(db.Model):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The console's queue views: filter on these, then order by SLA due time.
+        Index("ix_tickets_status_sla_due_at", "status", "sla_due_at", "id"),
+        Index("ix_tickets_team_id_status_sla_due_at", "team_id", "status", "sla_due_at", "id"),
+        Index("ix_tickets_assignee_id_status_sla_due_at", "assignee_id", "status", "sla_due_at", "id"),
+        Index("ix_tickets_customer_id_created_at", "customer_id", "created_at"),
+        Index("ix_tickets_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[Optional[int]] = mapped_column(Integer, unique=True)  # human number, #10023
+    subject: Mapped[str] = mapped_column(String(300))
+    customer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    requester_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16), default="portal")
+    status: Mapped[str] = mapped_column(String(24), default="new")
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    type: Mapped[str] = mapped_column(String(16), default="question")
+    team_id: Mapped[Optional[int]] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    product_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("customer_products.id", ondelete="SET NULL"), index=True
+    )
+    sla_policy_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("sla_policies.id", ondelete="SET NULL"), index=True
+    )
+    merged_into_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_response_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_customer_message_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_agent_reply_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    closed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    # Denormalised SLA due times (details on SlaClock rows) so "what breaches next" is one
+    # indexed query; sla_due_at is the earliest running deadline, null when nothing runs.
+    first_response_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    next_response_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    sla_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    sla_warn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
+    sla_state: Mapped[Optional[str]] = mapped_column(String(16), index=True)
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    customer: Mapped[Optional["Customer"]] = relationship()
+    requester: Mapped[Optional["User"]] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[Optional["User"]] = relationship(foreign_keys=[assignee_id])
+    team: Mapped[Optional["Team"]] = relationship()
+    product: Mapped[Optional["CustomerProduct"]] = relationship()
+    sla_policy: Mapped[Optional["SLAPolicy"]] = relationship()
+    merged_into: Mapped[Optional["Ticket"]] = relationship(remote_side=[id])
+    tags: Mapped[list[Tag]] = relationship(secondary=ticket_tags, order_by=Tag.name)
+    messages: Mapped[list["Message"]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="Message.created_at, Message.id"
+    )
+    events: Mapped[list["TicketEvent"]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TicketEvent.id"
+    )
+    sla_clocks: Mapped[list["SlaClock"]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan"
+    )
+
+    @property
+    def display_number(self) -> str:
+        return f"#{self.number}" if self.number else f"#{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.display_number} {self.status}>"
+
+
+class Message(db.Model):
+    """One entry of a ticket's conversation: a public reply, an internal note, or a system event."""
+
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_ticket_id_created_at", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The customer who wrote it when no user account did (e-mail, phone).
+    author_customer_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(8), default="reply")
+    from_customer: Mapped[bool] = mapped_column(Boolean, default=False)
+    body: Mapped[str] = mapped_column(Text)  # sanitised HTML
+    body_source: Mapped[Optional[str]] = mapped_column(Text)  # what was typed (Markdown)
+    channel: Mapped[str] = mapped_column(String(16), default="portal")
+    email_message_id: Mapped[Optional[str]] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
+    author: Mapped[Optional["User"]] = relationship()
+    attachments: Mapped[list["Attachment"]] = relationship(
+        back_populates="message", cascade="all, delete-orphan"
+    )
+
+    @property
+    def internal(self) -> bool:
+        return self.kind != "reply"
+
+
+class Attachment(db.Model):
+    """A file on a message, stored on disk by content hash (shared when identical)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    message: Mapped[Optional[Message]] = relationship(back_populates="attachments")
+
+
+class TicketEvent(db.Model):
+    """The audit trail: who changed which field of a ticket, from what to what, and when."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_created_at", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))  # created, changed, merged, sla_warning, ...
+    field: Mapped[Optional[str]] = mapped_column(String(32))
+    old_value: Mapped[Optional[str]] = mapped_column(String(300))
+    new_value: Mapped[Optional[str]] = mapped_column(String(300))
+    data: Mapped[Optional[dict]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[Optional["User"]] = relationship()
+
+
+class TicketLink(db.Model):
+    """Two related tickets (stored once, smaller id first)."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("ticket_id", "related_ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    related_ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CannedResponse(db.Model):
+    """A macro: a reply with placeholders that may also set the ticket's status or priority."""
+
+    __tablename__ = "canned_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="fr")
+    set_status: Mapped[Optional[str]] = mapped_column(String(24))
+    set_priority: Mapped[Optional[str]] = mapped_column(String(16))
+    team_id: Mapped[Optional[int]] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,115 @@
+"""Staff and customer accounts, teams, and API tokens."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Optional
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from helpdesk.extensions import db
+from helpdesk.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from helpdesk.models.customers import Customer
+    from helpdesk.models.sla import BusinessCalendar, SLAPolicy
+
+ROLES = ("customer", "agent", "lead", "admin")
+STAFF_ROLES = ("agent", "lead", "admin")
+AVAILABILITY_STATES = ("available", "on_call", "away", "offline")
+
+team_members = Table(
+    "team_members",
+    db.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Team(db.Model):
+    """A queue of tickets, worked by its members on its business calendar."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    email: Mapped[Optional[str]] = mapped_column(String(254))
+    calendar_id: Mapped[Optional[int]] = mapped_column(ForeignKey("business_calendars.id"))
+    default_sla_policy_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("sla_policies.id", ondelete="SET NULL")
+    )
+    # Round-robin pointer: the last agent given a ticket automatically.
+    last_assigned_user_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    calendar: Mapped[Optional["BusinessCalendar"]] = relationship()
+    default_sla_policy: Mapped[Optional["SLAPolicy"]] = relationship(
+        foreign_keys=[default_sla_policy_id]
+    )
+    members: Mapped[list["User"]] = relationship(
+        secondary=team_members, back_populates="teams", order_by="User.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Team {self.name}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (Index("ix_users_role_active", "role", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[Optional[str]] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="customer")
+    locale: Mapped[str] = mapped_column(String(8), default="fr")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    availability: Mapped[str] = mapped_column(String(16), default="offline")
+    extension: Mapped[Optional[str]] = mapped_column(String(32))  # telephone extension for CTI
+    customer_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("customers.id", ondelete="SET NULL"), index=True
+    )
+    # An organization's "org admin" sees all of the organization's tickets in the portal.
+    is_org_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    customer: Mapped[Optional["Customer"]] = relationship(foreign_keys=[customer_id])
+    teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
+    api_tokens: Mapped[list["ApiToken"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return bool(self.active)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} ({self.role})>"
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))  # shown in the admin list to tell tokens apart
+    name: Mapped[Optional[str]] = mapped_column(String(120))
+    scopes: Mapped[str] = mapped_column(String(255), default="*")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="api_tokens")

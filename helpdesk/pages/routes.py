@@ -1,0 +1,45 @@
+"""Landing pages, one per role; each checks access through permissions.require()."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from helpdesk.models import utcnow
+from helpdesk.pages import service
+from helpdesk.permissions import require
+
+bp = Blueprint("pages", __name__, template_folder="templates")
+
+CONSOLE_VIEWS = ("mine", "unassigned", "all")
+
+
+@bp.route("/console")
+@login_required
+def console():
+    require(current_user, "console.view")
+    view = request.args.get("view", "mine")
+    if view not in CONSOLE_VIEWS:
+        view = "mine"
+    tickets = service.agent_queue(current_user, view)
+    return render_template("pages/console.html", tickets=tickets, view=view, views=CONSOLE_VIEWS)
+
+
+@bp.route("/lead")
+@login_required
+def lead():
+    require(current_user, "lead.view")
+    return render_template("pages/lead.html", backlog=service.lead_overview(utcnow()))
+
+
+@bp.route("/portal")
+@login_required
+def portal():
+    require(current_user, "portal.view")
+    return render_template("pages/portal.html", tickets=service.customer_tickets(current_user))
+
+
+@bp.route("/admin")
+@login_required
+def admin():
+    require(current_user, "admin.view")
+    return render_template("pages/admin.html", overview=service.admin_overview())

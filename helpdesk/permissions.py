@@ -1,0 +1,121 @@
+"""The one place that answers "may this user do this to this object?", and scopes queries to match.
+
+Decisions are plain functions of (user, action, object) so they can be unit-tested without Flask.
+A customer only ever reaches their own data, or their organization's when they are its org admin.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, false, or_, select
+
+from helpdesk.errors import Forbidden, NotFound
+
+STAFF = frozenset({"agent", "lead", "admin"})
+
+# action -> roles allowed, for actions that do not depend on the object.
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    "console.view": STAFF,
+    "lead.view": frozenset({"lead", "admin"}),
+    "admin.view": frozenset({"admin"}),
+    "portal.view": frozenset({"customer"}),
+    "customer.create": STAFF,
+    "customer.list": STAFF,
+    "ticket.create": STAFF | {"customer"},
+    "ticket.list": STAFF | {"customer"},
+    "user.manage": frozenset({"admin"}),
+    "team.manage": frozenset({"admin"}),
+    "sla.manage": frozenset({"admin"}),
+    "calendar.manage": frozenset({"admin"}),
+    "kb.author": STAFF,
+    "reports.view": frozenset({"lead", "admin"}),
+}
+
+
+def _is_staff(user: Any) -> bool:
+    return getattr(user, "role", None) in STAFF and bool(getattr(user, "active", False))
+
+
+def _customer_scope(user: Any) -> tuple[int | None, int | None]:
+    """(customer id, organization id when org admin) a customer user may see."""
+    customer = getattr(user, "customer", None)
+    if customer is None:
+        return getattr(user, "customer_id", None), None
+    org_id = customer.organization_id if getattr(user, "is_org_admin", False) else None
+    return customer.id, org_id
+
+
+def may(user: Any, action: str, obj: Any = None) -> bool:
+    """True when `user` may perform `action` (on `obj`, when the action concerns one)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
+        return False
+    role = user.role
+    if action in ROLE_ACTIONS:
+        return role in ROLE_ACTIONS[action]
+    if action in {"ticket.view", "ticket.reply", "ticket.close", "ticket.reopen", "attachment.view"}:
+        if role in STAFF:
+            return True
+        return _customer_owns_ticket(user, obj)
+    if action in {"ticket.update", "ticket.note", "ticket.assign", "ticket.merge", "ticket.internal.view"}:
+        return role in STAFF
+    if action in {"customer.view", "customer.update"}:
+        if role in STAFF:
+            return True
+        customer_id, _ = _customer_scope(user)
+        return action == "customer.view" and obj is not None and obj.id == customer_id
+    if action == "article.view":
+        if role in STAFF:
+            return True
+        return obj is not None and obj.status == "published" and obj.visibility == "public"
+    return False
+
+
+def _customer_owns_ticket(user: Any, ticket: Any) -> bool:
+    if ticket is None:
+        return False
+    customer_id, org_id = _customer_scope(user)
+    if customer_id is not None and ticket.customer_id == customer_id:
+        return True
+    if getattr(ticket, "requester_id", None) == user.id:
+        return True
+    if org_id is not None and ticket.customer is not None and ticket.customer.organization_id == org_id:
+        return True
+    return False
+
+
+def require(user: Any, action: str, obj: Any = None, *, hide: bool = False) -> None:
+    """Raise Forbidden (or NotFound when `hide`, so existence is not revealed) unless allowed."""
+    if not may(user, action, obj):
+        if hide:
+            raise NotFound()
+        raise Forbidden()
+
+
+def scope_tickets(user: Any, stmt: Select) -> Select:
+    """Restrict a ticket query to what `user` may see."""
+    from helpdesk.models import Customer, Ticket
+
+    if _is_staff(user):
+        return stmt
+    if getattr(user, "role", None) != "customer":
+        return stmt.where(false())
+    customer_id, org_id = _customer_scope(user)
+    conditions = [Ticket.requester_id == user.id]
+    if customer_id is not None:
+        conditions.append(Ticket.customer_id == customer_id)
+    if org_id is not None:
+        conditions.append(
+            Ticket.customer_id.in_(select(Customer.id).where(Customer.organization_id == org_id))
+        )
+    return stmt.where(or_(*conditions))
+
+
+def scope_customers(user: Any, stmt: Select) -> Select:
+    from helpdesk.models import Customer
+
+    if _is_staff(user):
+        return stmt
+    customer_id, _ = _customer_scope(user)
+    if getattr(user, "role", None) != "customer" or customer_id is None:
+        return stmt.where(false())
+    return stmt.where(Customer.id == customer_id)

@@ -1,0 +1,1 @@
+"""Tickets: lifecycle, conversation, audit trail."""

@@ -1,0 +1,1 @@
+"""The knowledge base: articles, their versions and votes, and (later) the Whoosh search index."""

@@ -1,0 +1,190 @@
+"""Shared fixtures: a fresh migrated database per test (SQLite by default, PostgreSQL when
+DATABASE_URL is set), the app, a client, a CLI runner, and small factories."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from config import TestingConfig
+
+DATABASE_URL = os.environ.get("DATABASE_URL")
+REDIS_URL = os.environ.get("REDIS_URL")
+
+
+def _pg_url(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1] if url.startswith(("postgresql://", "postgres://")) else url
+
+
+@pytest.fixture(scope="session", autouse=True)
+def required_services():
+    """When the run names PostgreSQL or Redis, they must answer: a missing service fails, never skips."""
+    if DATABASE_URL:
+        engine = create_engine(_pg_url(DATABASE_URL))
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    if REDIS_URL:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    yield
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory, required_services):
+    """Run the migrations once; each test then starts from a copy (SQLite) or a truncated copy (PostgreSQL)."""
+    from flask_migrate import upgrade
+
+    from helpdesk import create_app
+
+    base = tmp_path_factory.mktemp("template")
+    overrides = {"INSTANCE_PATH": str(base / "instance")}
+    if DATABASE_URL:
+        overrides["SQLALCHEMY_DATABASE_URI"] = DATABASE_URL
+        # Start from an empty schema so the migrations themselves are exercised.
+        engine = create_engine(_pg_url(DATABASE_URL))
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        overrides["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(base / "template.db")
+    app = create_app(TestingConfig, **overrides)
+    with app.app_context():
+        upgrade()
+        from helpdesk.extensions import db
+
+        db.engine.dispose()
+    return base / "template.db"
+
+
+def _truncate_all(app) -> None:
+    from helpdesk.extensions import db
+
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture()
+def app(tmp_path, migrated_template):
+    from helpdesk import create_app
+    from helpdesk.extensions import db
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    overrides = {
+        "INSTANCE_PATH": str(instance),
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "REDIS_URL": REDIS_URL,
+    }
+    if DATABASE_URL:
+        overrides["SQLALCHEMY_DATABASE_URI"] = DATABASE_URL
+    else:
+        database = instance / "helpdesk.db"
+        shutil.copyfile(migrated_template, database)
+        overrides["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(database)
+    app = create_app(TestingConfig, **overrides)
+    if DATABASE_URL:
+        with app.app_context():
+            _truncate_all(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture()
+def db_session(app):
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        yield db.session
+
+
+PASSWORD = "correct horse battery"
+
+
+class Factory:
+    """Small builders for test data; each commits so requests see it."""
+
+    def __init__(self, app):
+        self.app = app
+        self._n = 0
+
+    def _next(self) -> int:
+        self._n += 1
+        return self._n
+
+    def user(self, role: str = "agent", email: str | None = None, password: str = PASSWORD, **fields):
+        from helpdesk.auth.service import create_user
+        from helpdesk.extensions import db
+
+        with self.app.app_context():
+            user = create_user(email=email or f"{role}{self._next()}@example.com", role=role, password=password, **fields)
+            db.session.commit()
+            return user.id
+
+    def customer(self, name: str | None = None, **fields):
+        from helpdesk.extensions import db
+        from helpdesk.models import Customer
+
+        with self.app.app_context():
+            customer = Customer(name=name or f"Client {self._next()}", **fields)
+            db.session.add(customer)
+            db.session.commit()
+            return customer.id
+
+    def ticket(self, customer_id: int | None = None, subject: str = "Ma box ne se connecte plus", **fields):
+        from helpdesk.extensions import db
+        from helpdesk.models import Message, Ticket
+
+        with self.app.app_context():
+            ticket = Ticket(subject=subject, customer_id=customer_id, **fields)
+            db.session.add(ticket)
+            db.session.flush()
+            ticket.number = 10000 + ticket.id
+            db.session.add(Message(ticket=ticket, kind="reply", from_customer=True, body="<p>Bonjour, ça ne marche plus.</p>"))
+            db.session.commit()
+            return ticket.id
+
+
+@pytest.fixture()
+def factory(app):
+    return Factory(app)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+    def token(self, email: str, password: str = PASSWORD) -> str:
+        response = self._client.post("/api/v1/auth/token", json={"email": email, "password": password})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()["token"]
+
+
+@pytest.fixture()
+def auth(client):
+    return AuthActions(client)

@@ -1,0 +1,70 @@
+"""Permission decisions as plain functions, without an app or a database."""
+from types import SimpleNamespace as NS
+
+import pytest
+
+from helpdesk.permissions import may
+
+
+def user(role, customer=None, org_admin=False, active=True, id=1):
+    return NS(id=id, role=role, active=active, is_authenticated=True, customer=customer,
+              customer_id=customer.id if customer else None, is_org_admin=org_admin)
+
+
+alice = NS(id=10, organization_id=7)
+bob = NS(id=11, organization_id=7)
+carol = NS(id=12, organization_id=None)
+
+
+def ticket(customer, requester_id=None):
+    return NS(customer_id=customer.id, customer=customer, requester_id=requester_id)
+
+
+@pytest.mark.parametrize("role", ["agent", "lead", "admin"])
+def test_staff_see_every_ticket(role):
+    assert may(user(role), "ticket.view", ticket(carol))
+
+
+def test_customer_sees_own_ticket_only():
+    me = user("customer", alice)
+    assert may(me, "ticket.view", ticket(alice))
+    assert not may(me, "ticket.view", ticket(bob))
+    assert not may(me, "ticket.view", ticket(carol))
+
+
+def test_org_admin_sees_colleagues_tickets():
+    boss = user("customer", alice, org_admin=True)
+    assert may(boss, "ticket.view", ticket(bob))
+    assert not may(boss, "ticket.view", ticket(carol))
+
+
+def test_customer_never_sees_internal_notes_even_on_own_ticket():
+    assert not may(user("customer", alice), "ticket.internal.view", ticket(alice))
+
+
+def test_inactive_or_anonymous_users_may_nothing():
+    assert not may(user("admin", active=False), "admin.view")
+    assert not may(None, "ticket.view", ticket(alice))
+    assert not may(NS(is_authenticated=False, active=True, role="admin"), "admin.view")
+
+
+@pytest.mark.parametrize("role, action, allowed", [
+    ("agent", "console.view", True), ("customer", "console.view", False),
+    ("agent", "lead.view", False), ("lead", "lead.view", True),
+    ("lead", "admin.view", False), ("admin", "admin.view", True),
+    ("customer", "portal.view", True), ("agent", "portal.view", False),
+    ("agent", "user.manage", False), ("admin", "user.manage", True),
+])
+def test_role_pages(role, action, allowed):
+    assert may(user(role), action) is allowed
+
+
+def test_unknown_action_is_denied():
+    assert not may(user("admin"), "launch.rockets")
+
+
+def test_customer_sees_own_card_only():
+    me = user("customer", alice)
+    assert may(me, "customer.view", alice)
+    assert not may(me, "customer.view", bob)
+    assert not may(me, "customer.update", alice)
