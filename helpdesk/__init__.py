@@ -36,6 +36,10 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     limiter.init_app(app)
+    import helpdesk.realtime.events  # noqa: F401  (emits queued live events after commit)
+    from helpdesk.realtime.namespace import register_namespace
+
+    register_namespace(socketio)
     socketio.init_app(
         app,
         message_queue=app.config.get("REDIS_URL"),

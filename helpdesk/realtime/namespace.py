@@ -1,0 +1,77 @@
+"""The /console namespace: authenticated staff only, each in the rooms they may listen to."""
+from __future__ import annotations
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
+
+from helpdesk.extensions import db
+from helpdesk.models import Ticket, utcnow
+from helpdesk.permissions import may
+from helpdesk.realtime.events import LEADS_ROOM, NAMESPACE, STAFF_ROOM, team_room, ticket_room, user_room
+
+
+def _connecting_user(auth):
+    """The browser session's user, or the owner of the API token passed in `auth`."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if isinstance(token, str) and token:
+        from helpdesk.auth.service import user_for_token
+
+        return user_for_token(token, utcnow())
+    return None
+
+
+class ConsoleNamespace(Namespace):
+    def on_connect(self, auth=None):
+        user = _connecting_user(auth)
+        if user is None:
+            raise ConnectionRefusedError("authentication required")
+        if not may(user, "console.view"):
+            raise ConnectionRefusedError("not allowed")
+        # Remember who this socket is; tokens are not re-read on every event.
+        from flask import session as flask_session
+
+        flask_session["socket_user_id"] = user.id
+        join_room(user_room(user.id))
+        join_room(STAFF_ROOM)
+        for team in user.teams:
+            join_room(team_room(team.id))
+        if may(user, "lead.view"):
+            join_room(LEADS_ROOM)
+        db.session.remove()
+
+    def _user(self):
+        from flask import session as flask_session
+
+        from helpdesk.models import User
+
+        user_id = flask_session.get("socket_user_id")
+        return db.session.get(User, user_id) if user_id else None
+
+    def on_ticket_watch(self, data):
+        ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
+        user = self._user()
+        try:
+            ticket = db.session.get(Ticket, int(ticket_id)) if ticket_id is not None else None
+        except (TypeError, ValueError):
+            ticket = None
+        allowed = ticket is not None and user is not None and may(user, "ticket.view", ticket)
+        db.session.remove()
+        if not allowed:
+            return {"ok": False, "error": "not_found"}
+        join_room(ticket_room(ticket.id))
+        return {"ok": True}
+
+    def on_ticket_unwatch(self, data):
+        ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
+        if isinstance(ticket_id, int):
+            leave_room(ticket_room(ticket_id))
+        return {"ok": True}
+
+
+def register_namespace(socketio) -> None:
+    """Register once per SocketIO object; create_app() may run many times in one process (tests)."""
+    if not any(getattr(handler, "namespace", None) == NAMESPACE for handler in socketio.namespace_handlers):
+        socketio.on_namespace(ConsoleNamespace(NAMESPACE))
