@@ -45,8 +45,11 @@ class Config:
     LANGUAGES = ("fr", "en")
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute"
+    PASSWORD_HASH_PROFILE = "default"
     API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
+    ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+    AUTO_CLOSE_DAYS = _int("AUTO_CLOSE_DAYS", 7)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _int("MAIL_PORT", 25)
@@ -78,6 +81,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
     LOGIN_RATE_LIMIT = "1000 per minute"
+    PASSWORD_HASH_PROFILE = "fast"
     BACKGROUND_TASKS = False
     CTI_TOKEN = "test-cti-token"
 

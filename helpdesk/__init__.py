@@ -19,6 +19,9 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.config.from_object(config)
     app.config.update(overrides)
     _check_config(app)
+    from helpdesk.auth.security import configure_hasher
+
+    configure_hasher(app.config.get("PASSWORD_HASH_PROFILE", "default"))
 
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
@@ -57,10 +60,12 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
 
     from helpdesk.api import bp as api_bp
     from helpdesk.auth.routes import bp as auth_bp
+    from helpdesk.console import bp as console_bp
     from helpdesk.pages import bp as pages_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(console_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 
@@ -124,6 +129,12 @@ def _select_locale() -> str:
     return "fr"
 
 
+def _today():
+    from datetime import date
+
+    return date.today()
+
+
 def _template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
 
@@ -133,7 +144,11 @@ def _template_helpers(app: Flask) -> None:
     def inject_helpers():
         from flask_login import current_user
 
-        return {"may": lambda action, obj=None: may(current_user, action, obj), "current_locale": str(get_locale())}
+        return {
+            "may": lambda action, obj=None: may(current_user, action, obj),
+            "current_locale": str(get_locale()),
+            "today": _today,
+        }
 
     @app.after_request
     def remember_language(response):

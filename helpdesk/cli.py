@@ -62,5 +62,8 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
 
 
 def register_cli(app: Flask) -> None:
+    from helpdesk.sla.cli import sla_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(sla_cli)

@@ -132,6 +132,13 @@ def register_error_handlers(app: Flask) -> None:
             return _json_error(error.status, error.code, error.message, error.details)
         return _page_error(error.status, error.message)
 
+    from sqlalchemy.orm.exc import StaleDataError
+
+    @app.errorhandler(StaleDataError)
+    def handle_stale(error: StaleDataError):
+        # Two saves raced on the same row: the version check in the UPDATE let only one through.
+        return handle_domain_error(Conflict())
+
     @app.errorhandler(HTTPException)
     def handle_http_error(error: HTTPException):
         db.session.rollback()

@@ -14,7 +14,7 @@ from helpdesk.models import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-LANDING = {"agent": "pages.console", "lead": "pages.lead", "admin": "pages.admin", "customer": "pages.portal"}
+LANDING = {"agent": "console.queue", "lead": "pages.lead", "admin": "pages.admin", "customer": "pages.portal"}
 
 
 def landing_url(user) -> str:

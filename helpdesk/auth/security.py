@@ -11,6 +11,19 @@ _hasher = PasswordHasher()  # argon2-cffi's defaults follow RFC 9106's recommend
 # Verified against when the e-mail is unknown, so a login takes as long either way.
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
+
+def configure_hasher(profile: str) -> None:
+    """"default" (RFC 9106 low-memory profile) everywhere; "fast" only for the test suite, where
+    hundreds of accounts are made and the hashes protect nothing."""
+    global _hasher, _DUMMY_HASH
+    if profile == "fast":
+        hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    else:
+        hasher = PasswordHasher()
+    if hasher.memory_cost != _hasher.memory_cost or hasher.time_cost != _hasher.time_cost:
+        _hasher = hasher
+        _DUMMY_HASH = _hasher.hash("not-a-real-password")
+
 TOKEN_PREFIX = "hdk_"
 MIN_PASSWORD_LENGTH = 8
 

@@ -39,6 +39,8 @@ class Team(db.Model):
     default_sla_policy_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("sla_policies.id", ondelete="SET NULL")
     )
+    # New tickets without an assignee go round-robin to the team's available agents.
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Round-robin pointer: the last agent given a ticket automatically.
     last_assigned_user_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

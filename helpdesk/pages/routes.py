@@ -10,20 +10,6 @@ from helpdesk.permissions import require
 
 bp = Blueprint("pages", __name__, template_folder="templates")
 
-CONSOLE_VIEWS = ("mine", "unassigned", "all")
-
-
-@bp.route("/console")
-@login_required
-def console():
-    require(current_user, "console.view")
-    view = request.args.get("view", "mine")
-    if view not in CONSOLE_VIEWS:
-        view = "mine"
-    tickets = service.agent_queue(current_user, view)
-    return render_template("pages/console.html", tickets=tickets, view=view, views=CONSOLE_VIEWS)
-
-
 @bp.route("/lead")
 @login_required
 def lead():

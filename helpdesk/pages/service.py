@@ -18,20 +18,6 @@ def _ticket_list(stmt, limit: int) -> list[Ticket]:
     return list(db.session.scalars(stmt.limit(limit)))
 
 
-def agent_queue(user: User, view: str, limit: int = 50) -> list[Ticket]:
-    """The console's first views: my open tickets, or my teams' unassigned ones, soonest deadline first."""
-    stmt = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
-    if view == "mine":
-        stmt = stmt.where(Ticket.assignee_id == user.id)
-    elif view == "unassigned":
-        team_ids = [team.id for team in user.teams]
-        stmt = stmt.where(Ticket.assignee_id.is_(None))
-        if team_ids:
-            stmt = stmt.where(Ticket.team_id.in_(team_ids))
-    order = (Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id)
-    return _ticket_list(stmt.order_by(*order), limit)
-
-
 @dataclass(frozen=True)
 class TeamBacklog:
     team: str

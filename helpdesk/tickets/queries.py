@@ -1,13 +1,19 @@
 """Reading tickets as a given user sees them (writes live in service.py)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from helpdesk.errors import NotFound
+from helpdesk.errors import Invalid, NotFound
 from helpdesk.extensions import db
-from helpdesk.models import Message, Ticket
+from helpdesk.models import Message, Tag, Ticket, TicketEvent, User
+from helpdesk.models.tickets import OPEN_STATUSES, PRIORITIES, STATUSES, ticket_tags
 from helpdesk.permissions import may, require, scope_tickets
+
+VIEWS = ("mine", "team", "unassigned", "at_risk", "breached", "pending", "open", "all")
 
 
 def get_ticket(user, ticket_id: int) -> Ticket:
@@ -20,6 +26,7 @@ def get_ticket(user, ticket_id: int) -> Ticket:
             selectinload(Ticket.messages).selectinload(Message.author),
             selectinload(Ticket.tags),
             selectinload(Ticket.team),
+            selectinload(Ticket.assignee),
             selectinload(Ticket.customer),
             selectinload(Ticket.sla_clocks),
         )
@@ -37,13 +44,185 @@ def visible_messages(user, ticket: Ticket) -> list[Message]:
     return [m for m in ticket.messages if m.kind == "reply"]
 
 
-def list_tickets(user, *, filters: dict, limit: int, after: tuple | None) -> list[Ticket]:
-    stmt = scope_tickets(user, select(Ticket))
-    for column in ("status", "priority", "customer_id"):
-        if filters.get(column) is not None:
-            stmt = stmt.where(getattr(Ticket, column) == filters[column])
-    if after is not None:
-        stmt = stmt.where(Ticket.id < after[0])
-    stmt = stmt.order_by(Ticket.id.desc()).limit(limit + 1)
-    stmt = stmt.options(selectinload(Ticket.tags), selectinload(Ticket.team))
-    return list(db.session.scalars(stmt))
+def ticket_history(ticket_id: int) -> list[TicketEvent]:
+    return list(
+        db.session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+            .options(selectinload(TicketEvent.actor)).order_by(TicketEvent.created_at, TicketEvent.id)
+        )
+    )
+
+
+@dataclass
+class QueueFilters:
+    view: str = "all"
+    status: list[str] = field(default_factory=list)
+    priority: list[str] = field(default_factory=list)
+    team_id: int | None = None
+    assignee: str | None = None  # "me", "none" or a user id
+    customer_id: int | None = None
+    product_id: int | None = None
+    tag: str | None = None
+    sla: str | None = None  # at_risk / breached
+    q: str | None = None
+
+
+def parse_filters(args, *, default_view: str = "all") -> QueueFilters:
+    """Filters from query-string arguments; every bad one is named."""
+    errors: dict[str, str] = {}
+    filters = QueueFilters(view=args.get("view") or default_view)
+    if filters.view not in VIEWS:
+        errors["view"] = f"must be one of {', '.join(VIEWS)}"
+    for name, allowed in (("status", STATUSES), ("priority", PRIORITIES)):
+        values = [v for raw in args.getlist(name) for v in raw.split(",") if v]
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            errors[name] = f"must be among {', '.join(allowed)}"
+        setattr(filters, name, values)
+    for name in ("customer_id", "product_id"):
+        raw = args.get(name)
+        if raw:
+            if not raw.isdigit():
+                errors[name] = "must be an integer"
+            else:
+                setattr(filters, name, int(raw))
+    team = args.get("team")
+    if team:
+        if team.isdigit():
+            filters.team_id = int(team)
+        else:
+            from helpdesk.models import Team
+
+            found = db.session.scalar(select(Team.id).where(Team.name == team))
+            if found is None:
+                errors["team"] = "no such team"
+            filters.team_id = found
+    assignee = args.get("assignee")
+    if assignee:
+        if assignee not in ("me", "none") and not assignee.isdigit():
+            errors["assignee"] = "must be me, none or a user id"
+        filters.assignee = assignee
+    sla = args.get("sla")
+    if sla:
+        if sla not in ("at_risk", "breached"):
+            errors["sla"] = "must be at_risk or breached"
+        filters.sla = sla
+    filters.tag = (args.get("tag") or "").strip().lower() or None
+    q = (args.get("q") or "").strip()
+    if len(q) > 200:
+        errors["q"] = "at most 200 characters"
+    filters.q = q or None
+    if errors:
+        raise Invalid(errors)
+    return filters
+
+
+def _apply_filters(user: User, stmt, f: QueueFilters):
+    if f.view == "mine":
+        stmt = stmt.where(Ticket.assignee_id == user.id, Ticket.status.in_(OPEN_STATUSES))
+    elif f.view == "team":
+        team_ids = [t.id for t in user.teams]
+        stmt = stmt.where(Ticket.team_id.in_(team_ids) if team_ids else false(), Ticket.status.in_(OPEN_STATUSES))
+    elif f.view == "unassigned":
+        stmt = stmt.where(Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
+    elif f.view == "at_risk":
+        stmt = stmt.where(Ticket.sla_state == "warning", Ticket.status.in_(OPEN_STATUSES))
+    elif f.view == "breached":
+        stmt = stmt.where(Ticket.sla_state == "breached", Ticket.status.in_(OPEN_STATUSES))
+    elif f.view == "pending":
+        stmt = stmt.where(Ticket.status.in_(("pending_customer", "pending_third_party")))
+    elif f.view == "open":
+        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES))
+    if f.status:
+        stmt = stmt.where(Ticket.status.in_(f.status))
+    if f.priority:
+        stmt = stmt.where(Ticket.priority.in_(f.priority))
+    if f.team_id is not None:
+        stmt = stmt.where(Ticket.team_id == f.team_id)
+    if f.assignee == "me":
+        stmt = stmt.where(Ticket.assignee_id == user.id)
+    elif f.assignee == "none":
+        stmt = stmt.where(Ticket.assignee_id.is_(None))
+    elif f.assignee:
+        stmt = stmt.where(Ticket.assignee_id == int(f.assignee))
+    if f.customer_id is not None:
+        stmt = stmt.where(Ticket.customer_id == f.customer_id)
+    if f.product_id is not None:
+        stmt = stmt.where(Ticket.product_id == f.product_id)
+    if f.tag:
+        stmt = stmt.where(Ticket.id.in_(select(ticket_tags.c.ticket_id).join(Tag).where(Tag.name == f.tag)))
+    if f.sla == "at_risk":
+        stmt = stmt.where(Ticket.sla_state == "warning")
+    elif f.sla == "breached":
+        stmt = stmt.where(Ticket.sla_state == "breached")
+    if f.q:
+        if f.q.lstrip("#").isdigit():
+            number = int(f.q.lstrip("#"))
+            stmt = stmt.where(or_(Ticket.number == number, Ticket.id == number))
+        else:
+            stmt = stmt.where(func.lower(Ticket.subject).contains(f.q.lower(), autoescape=True))
+    return stmt
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Ticket]
+    next_cursor: dict | None
+
+
+def queue_page(user: User, f: QueueFilters, *, limit: int, cursor: dict | None, sort: str = "sla") -> Page:
+    """One page of tickets, keyset-paginated so page 1,000 costs what page 1 does.
+
+    sort "sla": soonest SLA deadline first, tickets with no running deadline after, by id.
+    sort "newest": newest first (the API's default).
+    """
+    stmt = _apply_filters(user, scope_tickets(user, select(Ticket)), f)
+    if sort == "sla":
+        if cursor:
+            due = _cursor_time(cursor.get("due"))
+            last_id = _cursor_id(cursor)
+            if due is not None:
+                stmt = stmt.where(or_(
+                    Ticket.sla_due_at > due,
+                    and_(Ticket.sla_due_at == due, Ticket.id > last_id),
+                    Ticket.sla_due_at.is_(None),
+                ))
+            else:
+                stmt = stmt.where(Ticket.sla_due_at.is_(None), Ticket.id > last_id)
+        stmt = stmt.order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id)
+    else:
+        if cursor:
+            stmt = stmt.where(Ticket.id < _cursor_id(cursor))
+        stmt = stmt.order_by(Ticket.id.desc())
+    stmt = stmt.limit(limit + 1).options(
+        selectinload(Ticket.tags), selectinload(Ticket.team), selectinload(Ticket.customer), selectinload(Ticket.assignee)
+    )
+    rows = list(db.session.scalars(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = {"id": last.id}
+        if sort == "sla":
+            next_cursor["due"] = last.sla_due_at.isoformat() if last.sla_due_at else None
+    return Page(rows, next_cursor)
+
+
+def _cursor_id(cursor: dict) -> int:
+    value = cursor.get("id")
+    if not isinstance(value, int):
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    return value
+
+
+def _cursor_time(value) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    if parsed.tzinfo is None:
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    return parsed

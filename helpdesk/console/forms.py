@@ -1,0 +1,59 @@
+"""Forms of the console pages (CSRF-protected by Flask-WTF)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
+
+STATUS_LABELS = {
+    "new": _l("Nouveau"), "open": _l("Ouvert"), "pending_customer": _l("Attente client"),
+    "pending_third_party": _l("Attente tiers"), "resolved": _l("Résolu"), "closed": _l("Fermé"),
+}
+PRIORITY_LABELS = {"low": _l("Basse"), "normal": _l("Normale"), "high": _l("Haute"), "urgent": _l("Urgente")}
+TYPE_LABELS = {"incident": _l("Incident"), "question": _l("Question"), "request": _l("Demande"), "complaint": _l("Réclamation")}
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=100_000)])
+    internal = BooleanField(_l("Note interne"))
+    version = HiddenField()
+    seen_message_id = HiddenField()  # the newest message the agent had on screen
+    attachment = FileField(_l("Pièce jointe"))
+
+
+class TicketFieldsForm(FlaskForm):
+    version = HiddenField()
+    status = SelectField(_l("Statut"), choices=[(s, STATUS_LABELS[s]) for s in STATUSES])
+    priority = SelectField(_l("Priorité"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
+    type = SelectField(_l("Type"), choices=[(t, TYPE_LABELS[t]) for t in TYPES])
+    team = SelectField(_l("Équipe"), choices=[], validate_choice=False)
+    assignee_id = SelectField(_l("Assigné à"), choices=[], validate_choice=False)
+    tags = StringField(_l("Étiquettes"), validators=[Length(max=1000)])
+
+
+class NewTicketForm(FlaskForm):
+    customer_id = IntegerField(_l("N° client"), validators=[Optional()])
+    customer_email = StringField(_l("E-mail du client"), validators=[Optional(), Length(max=254)])
+    subject = StringField(_l("Sujet"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("Description"), validators=[DataRequired(), Length(max=100_000)])
+    channel = SelectField(_l("Canal"), choices=[("phone", _l("Téléphone")), ("email", _l("E-mail")), ("chat", _l("Chat")), ("portal", _l("Portail"))])
+    priority = SelectField(_l("Priorité"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES], default="normal")
+    type = SelectField(_l("Type"), choices=[(t, TYPE_LABELS[t]) for t in TYPES], default="question")
+    team = SelectField(_l("Équipe"), choices=[], validate_choice=False)
+
+
+class MergeForm(FlaskForm):
+    into = StringField(_l("Fusionner dans le ticket n°"), validators=[DataRequired(), Length(max=20)])
+
+
+class LinkForm(FlaskForm):
+    related = StringField(_l("Lier au ticket n°"), validators=[DataRequired(), Length(max=20)])
+
+
+class MacroForm(FlaskForm):
+    macro_id = SelectField(_l("Réponse type"), choices=[], coerce=int, validate_choice=False)
+    version = HiddenField()

@@ -1,0 +1,294 @@
+"""Console pages. Views parse the form, call one service function, and render or redirect."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from helpdesk.api.common import decode_cursor, encode_cursor
+from helpdesk.console.forms import LinkForm, MacroForm, MergeForm, NewTicketForm, ReplyForm, TicketFieldsForm
+from helpdesk.errors import Conflict, DomainError, Invalid, NotFound
+from helpdesk.extensions import db
+from helpdesk.models import Attachment, CannedResponse, Message, Team, Ticket, User, utcnow
+from helpdesk.permissions import require
+from helpdesk.tickets import queries, service
+from helpdesk.tickets.attachments import storage_path, store_attachment
+
+bp = Blueprint("console", __name__, template_folder="templates", url_prefix="/console")
+
+PAGE_SIZE = 50
+
+
+@bp.before_request
+@login_required
+def _staff_only():
+    require(current_user, "console.view")
+
+
+def _teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def _agents() -> list[User]:
+    return list(db.session.scalars(
+        select(User).where(User.role.in_(("agent", "lead", "admin")), User.active.is_(True)).order_by(User.name)
+    ))
+
+
+@bp.route("")
+def queue():
+    try:
+        filters = queries.parse_filters(request.args, default_view="mine")
+        cursor = decode_cursor(request.args["cursor"]) if request.args.get("cursor") else None
+        page = queries.queue_page(current_user, filters, limit=PAGE_SIZE, cursor=cursor, sort="sla")
+        problem = None
+    except Invalid as error:
+        filters = queries.QueueFilters(view="mine")
+        page = queries.queue_page(current_user, filters, limit=PAGE_SIZE, cursor=None, sort="sla")
+        problem = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+    next_url = None
+    if page.next_cursor:
+        args = request.args.to_dict(flat=False)
+        args["cursor"] = [encode_cursor(page.next_cursor)]
+        next_url = url_for("console.queue", **args)
+    return render_template(
+        "console/queue.html", page=page, filters=filters, views=queries.VIEWS, problem=problem,
+        teams=_teams(), agents=_agents(), next_url=next_url, now=utcnow(),
+    )
+
+
+@bp.post("/bulk")
+def bulk():
+    ids = [int(i) for i in request.form.getlist("ticket_ids") if i.isdigit()]
+    changes = {}
+    if request.form.get("status"):
+        changes["status"] = request.form["status"]
+    if request.form.get("priority"):
+        changes["priority"] = request.form["priority"]
+    if request.form.get("assignee_id"):
+        value = request.form["assignee_id"]
+        changes["assignee_id"] = None if value == "none" else (int(value) if value.isdigit() else value)
+    back = request.form.get("back") or url_for("console.queue")
+    if not back.startswith("/"):
+        back = url_for("console.queue")
+    if not changes:
+        flash(_("Choisissez une action à appliquer."), "error")
+        return redirect(back)
+    try:
+        result = service.bulk_update(db.session, current_user, ids, changes, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Action groupée refusée : %(reason)s", reason=_describe(error)), "error")
+        return redirect(back)
+    flash(_("%(n)d ticket(s) mis à jour.", n=len(result.updated)), "info")
+    return redirect(back)
+
+
+def _describe(error: DomainError) -> str:
+    fields = error.details.get("fields") if isinstance(error.details, dict) else None
+    if fields:
+        return "; ".join(f"{k} : {v}" for k, v in fields.items())
+    return error.message
+
+
+@bp.route("/tickets/new", methods=["GET", "POST"])
+def new_ticket():
+    form = NewTicketForm()
+    form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
+    if request.method == "GET":
+        form.customer_id.data = request.args.get("customer_id", type=int)
+    if form.validate_on_submit():
+        data = {
+            "subject": form.subject.data, "body": form.body.data, "channel": form.channel.data,
+            "priority": form.priority.data, "type": form.type.data,
+            "team": int(form.team.data) if form.team.data else None,
+            "customer_id": form.customer_id.data, "customer_email": form.customer_email.data or None,
+        }
+        try:
+            ticket = service.create_ticket(db.session, current_user, data, utcnow(), channel=form.channel.data)
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            for name, problem in error.fields.items():
+                getattr(form, name, form.subject).errors.append(problem)
+        else:
+            flash(_("Ticket %(number)s créé.", number=ticket.display_number), "info")
+            return redirect(url_for("console.ticket", ticket_id=ticket.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("console/new_ticket.html", form=form), status
+
+
+def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, crossing=None):
+    ticket = queries.get_ticket(current_user, ticket_id)
+    reply_form = reply_form or ReplyForm(version=ticket.version, seen_message_id=_newest_message_id(ticket))
+    if fields_form is None:
+        fields_form = TicketFieldsForm(
+            version=ticket.version, status=ticket.status, priority=ticket.priority, type=ticket.type,
+            team=str(ticket.team_id or ""), assignee_id=str(ticket.assignee_id or ""),
+            tags=", ".join(t.name for t in ticket.tags),
+        )
+    fields_form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
+    fields_form.assignee_id.choices = [("", _("Personne"))] + [(str(u.id), u.name) for u in _agents()]
+    macros = list(db.session.scalars(select(CannedResponse).order_by(CannedResponse.title)))
+    macro_form = MacroForm(version=ticket.version)
+    macro_form.macro_id.choices = [(m.id, m.title) for m in macros]
+    from helpdesk.customers.service import customer_card
+
+    card = customer_card(current_user, ticket.customer_id) if ticket.customer_id else None
+    return render_template(
+        "console/ticket.html", ticket=ticket, messages=queries.visible_messages(current_user, ticket),
+        history=queries.ticket_history(ticket.id), related=service.related_tickets(db.session, ticket.id),
+        reply_form=reply_form, fields_form=fields_form, macro_form=macro_form, merge_form=MergeForm(),
+        link_form=LinkForm(), card=card, crossing=crossing, now=utcnow(),
+    ), status
+
+
+def _newest_message_id(ticket: Ticket) -> int:
+    return max((m.id for m in ticket.messages), default=0)
+
+
+@bp.route("/tickets/<int:ticket_id>")
+def ticket(ticket_id: int):
+    return _ticket_page(ticket_id)
+
+
+@bp.post("/tickets/<int:ticket_id>/reply")
+def reply(ticket_id: int):
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _ticket_page(ticket_id, reply_form=form, status=400)
+    ticket = queries.get_ticket(current_user, ticket_id)
+    seen = int(form.seen_message_id.data or 0)
+    newer = [m for m in queries.visible_messages(current_user, ticket) if m.id > seen and m.kind == "reply"]
+    if newer and request.form.get("confirm_crossing") != "1":
+        # Someone answered (or the customer wrote) while this reply was being typed: show it first.
+        form.seen_message_id.data = str(seen)
+        return _ticket_page(ticket_id, reply_form=form, status=409, crossing=newer)
+    try:
+        now = utcnow()
+        message = service.add_message(db.session, current_user, ticket_id,
+                                      {"body": form.body.data, "internal": bool(form.internal.data)}, now, channel=ticket.channel)
+        upload = form.attachment.data
+        if upload and upload.filename:
+            db.session.flush()
+            store_attachment(db.session, _attachments_root(), ticket, current_user, upload.stream, upload.filename,
+                             current_app.config["ATTACHMENT_MAX_BYTES"], now, message=message)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.body.errors.append(_describe(error))
+        return _ticket_page(ticket_id, reply_form=form, status=error.status)
+    flash(_("Note ajoutée.") if form.internal.data else _("Réponse envoyée."), "info")
+    return redirect(url_for("console.ticket", ticket_id=ticket_id) + "#conversation")
+
+
+@bp.post("/tickets/<int:ticket_id>/fields")
+def update_fields(ticket_id: int):
+    form = TicketFieldsForm()
+    form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
+    if not form.validate_on_submit():
+        return _ticket_page(ticket_id, fields_form=form, status=400)
+    changes = {
+        "status": form.status.data, "priority": form.priority.data, "type": form.type.data,
+        "team": int(form.team.data) if form.team.data else None,
+        "assignee_id": int(form.assignee_id.data) if form.assignee_id.data else None,
+        "tags": [t.strip() for t in (form.tags.data or "").split(",") if t.strip()],
+    }
+    try:
+        version = int(form.version.data)
+    except (TypeError, ValueError):
+        version = -1
+    try:
+        service.update_ticket(db.session, current_user, ticket_id, changes, utcnow(), expected_version=version)
+        db.session.commit()
+    except Conflict:
+        db.session.rollback()
+        flash(_("Ce ticket a été modifié par quelqu'un d'autre pendant que vous l'éditiez. Vos changements n'ont pas été enregistrés : vérifiez la version à jour ci-dessous puis recommencez."), "error")
+        return _ticket_page(ticket_id, status=409)
+    except Invalid as error:
+        db.session.rollback()
+        for name, problem in error.fields.items():
+            getattr(form, name, form.status).errors.append(problem)
+        return _ticket_page(ticket_id, fields_form=form, status=400)
+    flash(_("Ticket mis à jour."), "info")
+    return redirect(url_for("console.ticket", ticket_id=ticket_id))
+
+
+def _ticket_by_number(text: str) -> Ticket:
+    value = (text or "").strip().lstrip("#")
+    if not value.isdigit():
+        raise Invalid({"number": _("numéro de ticket invalide")})
+    number = int(value)
+    found = db.session.scalar(select(Ticket).where((Ticket.number == number) | (Ticket.id == number)).order_by(Ticket.number.is_(None)).limit(1))
+    if found is None:
+        raise Invalid({"number": _("aucun ticket %(n)s", n=value)})
+    return found
+
+
+@bp.post("/tickets/<int:ticket_id>/merge")
+def merge(ticket_id: int):
+    form = MergeForm()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid({"into": _("indiquez un numéro de ticket")})
+        target = _ticket_by_number(form.into.data)
+        service.merge_tickets(db.session, current_user, ticket_id, target.id, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Fusion impossible : %(reason)s", reason=_describe(error)), "error")
+        return redirect(url_for("console.ticket", ticket_id=ticket_id))
+    flash(_("Ticket fusionné dans %(number)s.", number=target.display_number), "info")
+    return redirect(url_for("console.ticket", ticket_id=target.id))
+
+
+@bp.post("/tickets/<int:ticket_id>/link")
+def link(ticket_id: int):
+    form = LinkForm()
+    try:
+        if not form.validate_on_submit():
+            raise Invalid({"related": _("indiquez un numéro de ticket")})
+        other = _ticket_by_number(form.related.data)
+        service.link_tickets(db.session, current_user, ticket_id, other.id, utcnow())
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(_("Lien impossible : %(reason)s", reason=_describe(error)), "error")
+    return redirect(url_for("console.ticket", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/macro")
+def macro(ticket_id: int):
+    form = MacroForm()
+    try:
+        version = int(form.version.data)
+        service.apply_macro(db.session, current_user, ticket_id, int(form.macro_id.data), utcnow(), expected_version=version)
+        db.session.commit()
+    except Conflict:
+        db.session.rollback()
+        flash(_("Ce ticket a été modifié entre-temps ; la réponse type n'a pas été appliquée."), "error")
+    except (DomainError, TypeError, ValueError) as error:
+        db.session.rollback()
+        flash(_("Réponse type non appliquée : %(reason)s", reason=_describe(error) if isinstance(error, DomainError) else str(error)), "error")
+    else:
+        flash(_("Réponse type appliquée."), "info")
+    return redirect(url_for("console.ticket", ticket_id=ticket_id) + "#conversation")
+
+
+@bp.route("/attachments/<int:attachment_id>")
+def attachment(attachment_id: int):
+    item = db.session.get(Attachment, attachment_id)
+    if item is None:
+        raise NotFound()
+    queries.get_ticket(current_user, item.ticket_id)
+    return send_file(storage_path(_attachments_root(), item.sha256), mimetype=item.content_type,
+                     as_attachment=True, download_name=item.filename)
+
+
+def _attachments_root() -> Path:
+    return Path(current_app.instance_path) / "attachments"

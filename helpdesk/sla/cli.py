@@ -1,0 +1,68 @@
+"""`flask sla ...`: one sweep, a full recompute, or a worker that sweeps until stopped."""
+from __future__ import annotations
+
+import logging
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from helpdesk.extensions import db
+from helpdesk.models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+sla_cli = AppGroup("sla", help="SLA clocks: sweep for warnings and breaches, recompute due times.")
+
+
+@sla_cli.command("sweep")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(1))
+def sweep_command(batch: int) -> None:
+    """Announce the warnings and breaches due now (one pass)."""
+    from helpdesk.sla.sweep import sweep
+
+    report = sweep(db.session, utcnow(), batch=batch)
+    click.echo(report.summary())
+
+
+@sla_cli.command("recompute")
+@click.option("--batch", default=2000, show_default=True, type=click.IntRange(1))
+@click.option("--include-closed", is_flag=True, help="Also redo resolved and closed tickets.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def recompute_command(batch: int, include_closed: bool, quiet: bool) -> None:
+    """Recompute the SLA clocks of open (and never computed) tickets."""
+    from helpdesk.sla.service import recompute_all
+
+    count = recompute_all(db.session, utcnow(), batch=batch, progress=not quiet, include_closed=include_closed)
+    click.echo(f"recomputed {count} ticket(s)")
+
+
+@sla_cli.command("worker")
+@click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds between sweeps.")
+@click.option("--passes", default=0, type=click.IntRange(0), help="Stop after this many sweeps (0: run until interrupted).")
+def worker_command(interval: float, passes: int) -> None:
+    """Sweep every INTERVAL seconds until interrupted (with REDIS_URL, live events reach every server)."""
+    from helpdesk.sla.sweep import sweep
+
+    if not current_app.config.get("REDIS_URL"):
+        click.echo("warning: REDIS_URL is not set; live SLA events from this process reach no browser", err=True)
+    done = 0
+    try:
+        while True:
+            started = time.monotonic()
+            try:
+                report = sweep(db.session, utcnow())
+                if report.warnings or report.breaches:
+                    click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S} {report.summary()}")
+            except Exception:  # keep going: the next pass retries whatever this one rolled back
+                log.exception("SLA sweep failed")
+                db.session.rollback()
+            finally:
+                db.session.remove()
+            done += 1
+            if passes and done >= passes:
+                break
+            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+    except KeyboardInterrupt:
+        click.echo("stopped")

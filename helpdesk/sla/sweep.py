@@ -1,0 +1,344 @@
+"""The SLA sweep: announce each warning and breach exactly once, however many sweeps run at the same time.
+
+A pass finds due clocks with one indexed query per kind, then, batch by batch, claims them with a
+conditional UPDATE ... RETURNING (only rows still unclaimed come back), and in the same transaction
+writes what follows: audit events, escalations, e-mails to leads (outbox rows), the tickets' SLA
+columns and the live events (sent after commit). A crash rolls back a whole batch, claims included,
+so the next sweep picks it up again.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from helpdesk.models import OutboxMessage, SlaClock, Ticket, TicketEvent, User, team_members
+from helpdesk.models.tickets import PRIORITIES
+from helpdesk.models.users import STAFF_ROLES
+from helpdesk.realtime.events import LEADS_ROOM, emit_after_commit, team_room, user_room
+from helpdesk.sla.clock import BREACHED, RUNNING, WARNING
+from helpdesk.sla.service import SlaContext, load_sla_context, refresh_sla_for_tickets
+
+log = logging.getLogger(__name__)
+
+_clocks = SlaClock.__table__
+ESCALATION_ACTIONS = ("raise_priority", "reassign", "notify")
+_METRIC_LABELS = {
+    "fr": {"first_response": "première réponse", "next_response": "réponse suivante", "resolution": "résolution"},
+    "en": {"first_response": "first response", "next_response": "next response", "resolution": "resolution"},
+}
+
+
+@dataclass
+class SweepReport:
+    warnings: int = 0
+    breaches: int = 0
+    escalations: int = 0
+    batches: int = 0
+
+    def summary(self) -> str:
+        return f"{self.warnings} warning(s), {self.breaches} breach(es), {self.escalations} escalation(s)"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A warning or breach this sweep won: it alone acts on it."""
+
+    clock_id: int
+    ticket_id: int
+    metric: str
+    due_at: datetime | None
+    kind: str  # "warning" | "breached"
+
+
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    email: str
+    name: str
+    locale: str
+    role: str
+    active: bool
+
+
+@dataclass
+class _Staff:
+    """People the sweep writes to, loaded once per pass."""
+
+    leads: list[_Person]
+    lead_teams: dict[int, set[int]]
+    people: dict[int, _Person] = field(default_factory=dict)
+
+    def leads_of(self, team_id: int | None) -> list[_Person]:
+        """Leads who belong to the ticket's team; every lead when the team has none."""
+        own = [p for p in self.leads if team_id is not None and team_id in self.lead_teams.get(p.id, ())]
+        return own or self.leads
+
+
+def sweep(session: Session, now: datetime, *, batch: int = 1000) -> SweepReport:
+    """One pass: claim and act on every warning and breach due at `now`. Commits after each batch."""
+    report = SweepReport()
+    ctx: SlaContext | None = None
+    staff: _Staff | None = None
+    while True:
+        warnings = _warning_candidates(session, now, batch)
+        breaches = _breach_candidates(session, now, batch)
+        if not warnings and not breaches:
+            break
+        if ctx is None:
+            ctx = load_sla_context(session)
+            staff = _load_staff(session, ctx)
+        try:
+            claimed, escalations = _run_batch(session, now, warnings, breaches, ctx, staff)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        report.batches += 1
+        report.warnings += sum(1 for c in claimed if c.kind == "warning")
+        report.breaches += sum(1 for c in claimed if c.kind == "breached")
+        report.escalations += escalations
+        if not claimed:
+            break  # another sweep won them all; it will carry on with the rest
+    return report
+
+
+def _warning_candidates(session: Session, now: datetime, limit: int) -> list[tuple[int, int]]:
+    # Past its due time too? Then it is a breach, and warning as well would only add noise.
+    stmt = (
+        select(_clocks.c.id, _clocks.c.ticket_id)
+        .where(_clocks.c.state == RUNNING, _clocks.c.warn_at <= now, _clocks.c.due_at > now,
+               _clocks.c.warned_at.is_(None), _clocks.c.stopped_at.is_(None))
+        .order_by(_clocks.c.warn_at)
+        .limit(limit)
+    )
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def _breach_candidates(session: Session, now: datetime, limit: int) -> list[tuple[int, int]]:
+    stmt = (
+        select(_clocks.c.id, _clocks.c.ticket_id)
+        .where(_clocks.c.state.in_((RUNNING, WARNING)), _clocks.c.due_at <= now,
+               _clocks.c.breached_at.is_(None), _clocks.c.stopped_at.is_(None))
+        .order_by(_clocks.c.due_at)
+        .limit(limit)
+    )
+    return [tuple(r) for r in session.execute(stmt)]
+
+
+def _run_batch(
+    session: Session,
+    now: datetime,
+    warnings: Sequence[tuple[int, int]],
+    breaches: Sequence[tuple[int, int]],
+    ctx: SlaContext,
+    staff: _Staff,
+) -> tuple[list[Claim], int]:
+    ticket_ids = sorted({t for _, t in warnings} | {t for _, t in breaches})
+    # Lock the ticket rows first, in id order, as a user's save does (ticket, then its clocks): two
+    # sweeps, or a sweep and a save, then queue up instead of deadlocking. FOR NO KEY UPDATE still lets
+    # others insert messages referencing the ticket. SQLite has no row locks: there the claim's UPDATE
+    # takes the database write lock, which serialises sweeps anyway.
+    session.execute(select(Ticket.id).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id).with_for_update(key_share=True)).all()
+    claimed = _claim(session, now, [c for c, _ in warnings], "warning") + _claim(session, now, [c for c, _ in breaches], "breached")
+    if not claimed:
+        return [], 0
+
+    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_({c.ticket_id for c in claimed})))}
+    _remember_people(session, staff, {t.assignee_id for t in tickets.values() if t.assignee_id is not None})
+    policy_of = {t.id: t.sla_policy_id for t in tickets.values()}
+    added: list[Any] = []
+    escalations = 0
+    for claim in claimed:
+        ticket = tickets[claim.ticket_id]
+        added.append(_audit_event(claim, ticket, now))
+        _announce(session, claim, ticket)
+        if claim.kind == "breached":
+            added += _breach_mails(claim, ticket, staff.leads_of(ticket.team_id), now)
+    for claim in claimed:
+        # After the announcements: they name the assignee and team the ticket had when it went due.
+        policy = ctx.policies_by_id.get(policy_of[claim.ticket_id])
+        for rule in policy.escalations if policy else ():
+            if _rule_applies(rule, claim):
+                done = _escalate(rule, claim, tickets[claim.ticket_id], ctx, staff, now)
+                added += done
+                escalations += bool(done)
+    session.add_all(added)
+    session.flush()
+    # A raised priority or another team may bring another policy; and the tickets show the new state.
+    refresh_sla_for_tickets(session, list(tickets), now, ctx)
+    return claimed, escalations
+
+
+def _claim(session: Session, now: datetime, clock_ids: list[int], kind: str) -> list[Claim]:
+    """Conditional UPDATE ... RETURNING: a row claimed by someone else no longer matches and is skipped."""
+    if not clock_ids:
+        return []
+    if kind == "warning":
+        stmt = (
+            update(_clocks)
+            .where(_clocks.c.id.in_(clock_ids), _clocks.c.state == RUNNING, _clocks.c.warn_at <= now,
+                   _clocks.c.due_at > now, _clocks.c.warned_at.is_(None), _clocks.c.stopped_at.is_(None))
+            .values(warned_at=now, state=WARNING)
+        )
+    else:
+        stmt = (
+            update(_clocks)
+            .where(_clocks.c.id.in_(clock_ids), _clocks.c.state.in_((RUNNING, WARNING)), _clocks.c.due_at <= now,
+                   _clocks.c.breached_at.is_(None), _clocks.c.stopped_at.is_(None))
+            .values(breached_at=now, state=BREACHED)
+        )
+    rows = session.execute(stmt.returning(_clocks.c.id, _clocks.c.ticket_id, _clocks.c.metric, _clocks.c.due_at))
+    claims = [Claim(r.id, r.ticket_id, r.metric, r.due_at, kind) for r in rows]
+    return sorted(claims, key=lambda c: c.clock_id)
+
+
+# --- what follows a claim -----------------------------------------------------------------------------
+
+
+def _audit_event(claim: Claim, ticket: Ticket, now: datetime) -> TicketEvent:
+    return TicketEvent(
+        ticket_id=ticket.id,
+        action="sla_warning" if claim.kind == "warning" else "sla_breached",
+        field=claim.metric,
+        new_value=_iso(claim.due_at),
+        data={"metric": claim.metric, "due_at": _iso(claim.due_at), "clock_id": claim.clock_id,
+              "policy_id": ticket.sla_policy_id},
+        created_at=now,
+    )
+
+
+def _announce(session: Session, claim: Claim, ticket: Ticket) -> None:
+    rooms = [LEADS_ROOM]
+    if ticket.team_id is not None:
+        rooms.insert(0, team_room(ticket.team_id))
+    if ticket.assignee_id is not None:
+        rooms.insert(0, user_room(ticket.assignee_id))
+    payload = {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "metric": claim.metric,
+        "due_at": _iso(claim.due_at),
+        "state": claim.kind,
+    }
+    emit_after_commit(session, "sla:warning" if claim.kind == "warning" else "sla:breached", payload, rooms)
+
+
+def _breach_mails(claim: Claim, ticket: Ticket, leads: Sequence[_Person], now: datetime) -> list[OutboxMessage]:
+    return [_mail(person, claim, ticket, now, "breached") for person in leads]
+
+
+def _mail(person: _Person, claim: Claim, ticket: Ticket, now: datetime, reason: str) -> OutboxMessage:
+    lang = "en" if person.locale == "en" else "fr"
+    metric = _METRIC_LABELS[lang].get(claim.metric, claim.metric)
+    due = claim.due_at.strftime("%Y-%m-%d %H:%M UTC") if claim.due_at else "-"
+    number = ticket.display_number
+    if lang == "fr":
+        what = "dépassé" if claim.kind == "breached" else "bientôt dépassé"
+        subject = f"[SLA] Ticket {number} : délai de {metric} {what}"
+        body = (f"Bonjour {person.name},\n\nLe délai de {metric} du ticket {number} « {ticket.subject} » "
+                f"est {what} (échéance : {due}).\n")
+    else:
+        what = "breached" if claim.kind == "breached" else "about to breach"
+        subject = f"[SLA] Ticket {number}: {metric} {what}"
+        body = f"Hello {person.name},\n\nThe {metric} target of ticket {number} \"{ticket.subject}\" is {what} (due: {due}).\n"
+    return OutboxMessage(
+        to_address=person.email,
+        subject=subject[:300],
+        body_text=body,
+        headers={"X-Helpdesk-Ticket": str(ticket.id), "X-Helpdesk-Event": f"sla_{claim.kind}", "X-Helpdesk-Reason": reason},
+        created_at=now,
+    )
+
+
+def _rule_applies(rule: dict, claim: Claim) -> bool:
+    on = rule.get("on", "breached")
+    metric = rule.get("metric", "any")
+    return on == claim.kind and metric in ("any", claim.metric) and rule.get("action") in ESCALATION_ACTIONS
+
+
+def _escalate(rule: dict, claim: Claim, ticket: Ticket, ctx: SlaContext, staff: _Staff, now: datetime) -> list[Any]:
+    """Apply one escalation rule; returns the rows it adds (empty when it had nothing to do)."""
+    action = rule["action"]
+    data = {"reason": "sla_escalation", "on": claim.kind, "metric": claim.metric, "clock_id": claim.clock_id}
+    if action == "raise_priority":
+        if ticket.priority not in PRIORITIES or ticket.priority == PRIORITIES[-1]:
+            return []
+        return [_change(ticket, "priority", PRIORITIES[PRIORITIES.index(ticket.priority) + 1], data, now)]
+    if action == "reassign":
+        rows = []
+        team_id = rule.get("team")
+        if team_id is not None:
+            if not isinstance(team_id, int) or team_id not in ctx.teams:
+                log.warning("escalation to unknown team %r ignored", team_id)
+                return []
+            if team_id != ticket.team_id:
+                rows.append(_change(ticket, "team_id", team_id, data, now))
+        to = rule.get("to")
+        person = staff.people.get(to) if _is_id(to) else None
+        if to is not None and (person is None or not person.active or person.role not in STAFF_ROLES):
+            log.warning("escalation to user %r ignored: not an active staff member", to)
+            return rows
+        if ticket.assignee_id != to:
+            rows.append(_change(ticket, "assignee_id", to, data, now))  # None: back to the team queue
+        return rows
+    # notify
+    to = rule.get("to", "leads")
+    if to == "leads":
+        people = staff.leads_of(ticket.team_id)
+    elif to == "assignee":
+        people = [staff.people[ticket.assignee_id]] if ticket.assignee_id in staff.people else []
+    else:
+        people = [staff.people[to]] if _is_id(to) and to in staff.people else []
+    return [_mail(p, claim, ticket, now, "escalation") for p in people if p.active]
+
+
+def _change(ticket: Ticket, name: str, value: Any, data: dict, now: datetime) -> TicketEvent:
+    old = getattr(ticket, name)
+    setattr(ticket, name, value)
+    ticket.updated_at = now
+    return TicketEvent(
+        ticket_id=ticket.id, action="changed", field=name,
+        old_value=None if old is None else str(old), new_value=None if value is None else str(value),
+        data=data, created_at=now,
+    )
+
+
+def _load_staff(session: Session, ctx: SlaContext) -> _Staff:
+    leads = _people(session, (User.role == "lead") & User.active.is_(True))
+    lead_teams: dict[int, set[int]] = defaultdict(set)
+    if leads:
+        for user_id, team_id in session.execute(
+            select(team_members.c.user_id, team_members.c.team_id).where(team_members.c.user_id.in_([p.id for p in leads]))
+        ):
+            lead_teams[user_id].add(team_id)
+    named = {rule["to"] for policy in ctx.policies for rule in policy.escalations if _is_id(rule.get("to"))}
+    staff = _Staff(leads=leads, lead_teams=dict(lead_teams))
+    staff.people = {p.id: p for p in leads}
+    _remember_people(session, staff, named)
+    return staff
+
+
+def _remember_people(session: Session, staff: _Staff, user_ids: set[int]) -> None:
+    missing = {i for i in user_ids if i not in staff.people}
+    if missing:
+        staff.people.update((p.id, p) for p in _people(session, User.id.in_(missing)))
+
+
+def _people(session: Session, where: Any) -> list[_Person]:
+    columns = (User.id, User.email, User.name, User.locale, User.role, User.active)
+    return [_Person(*row) for row in session.execute(select(*columns).where(where).order_by(User.id))]
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None

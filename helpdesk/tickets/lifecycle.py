@@ -1,0 +1,70 @@
+"""Ticket lifecycle rules as plain functions: which status follows which, round-robin, macros."""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from helpdesk.models.tickets import PRIORITIES, STATUSES
+
+CUSTOMER_SETTABLE = {"resolved", "closed", "open"}  # a customer may close or reopen their own ticket
+REOPENING = {"resolved", "closed", "pending_customer"}
+
+
+def transition_problem(old: str, new: str, *, staff: bool) -> str | None:
+    """Why `old` → `new` is refused, or None. Staff move tickets freely except out of a merge."""
+    if new not in STATUSES:
+        return f"must be one of {', '.join(STATUSES)}"
+    if new == old:
+        return None
+    if not staff:
+        if new not in CUSTOMER_SETTABLE:
+            return "customers can only close or reopen a ticket"
+        if new == "open" and old not in ("resolved", "closed"):
+            return "only a resolved or closed ticket can be reopened"
+    if new == "new" and old != "new":
+        return "a ticket cannot go back to new"
+    return None
+
+
+def status_after_message(current: str, *, from_customer: bool, public: bool) -> str:
+    """The status a ticket takes when a message lands on it.
+
+    A customer writing on a resolved, closed or pending ticket reopens it; the first public agent
+    reply on a new ticket opens it. Internal notes change nothing.
+    """
+    if not public:
+        return current
+    if from_customer:
+        return "open" if current in REOPENING else current
+    return "open" if current == "new" else current
+
+
+def raised_priority(priority: str) -> str:
+    index = PRIORITIES.index(priority)
+    return PRIORITIES[min(index + 1, len(PRIORITIES) - 1)]
+
+
+def next_round_robin(candidate_ids: Sequence[int], last_assigned_id: int | None) -> int | None:
+    """The next agent after the last one given a ticket, wrapping around; None when nobody is available."""
+    ordered = sorted(candidate_ids)
+    if not ordered:
+        return None
+    if last_assigned_id is None:
+        return ordered[0]
+    for candidate in ordered:
+        if candidate > last_assigned_id:
+            return candidate
+    return ordered[0]
+
+
+def due_for_auto_close(status: str, resolved_at: datetime | None, now: datetime, after_days: int) -> bool:
+    return status == "resolved" and resolved_at is not None and now - resolved_at >= timedelta(days=after_days)
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
+
+
+def fill_placeholders(template: str, values: dict[str, str]) -> str:
+    """Replace {{ customer.name }}-style placeholders; unknown ones are left visible for the agent to fix."""
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)

@@ -1,0 +1,573 @@
+"""Ticket operations: each is one user action, done in one transaction with its audit events,
+SLA refresh and live events (emitted after commit). Callers commit; on error they roll back."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from helpdesk.errors import Conflict, Invalid, NotFound
+from helpdesk.models import (
+    CannedResponse,
+    Customer,
+    CustomerProduct,
+    Message,
+    Tag,
+    Team,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    User,
+)
+from helpdesk.models.customers import CHANNELS
+from helpdesk.models.tickets import OPEN_STATUSES, PRIORITIES, TYPES
+from helpdesk.permissions import may, require
+from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
+from helpdesk.text import render_markdown
+from helpdesk.tickets import lifecycle
+
+NUMBER_OFFSET = 10000
+MAX_BODY = 100_000
+MAX_TAGS = 20
+
+
+# --- reading input -------------------------------------------------------------------------
+
+
+def _choice(data: dict, name: str, allowed, errors: dict, default=None):
+    value = data.get(name, default)
+    if value is None:
+        return default
+    if value not in allowed:
+        errors[name] = f"must be one of {', '.join(allowed)}"
+        return default
+    return value
+
+
+def resolve_team(session: Session, value: Any, errors: dict, field_name: str = "team") -> Team | None:
+    """A team named by its id or its unique name (API.md)."""
+    if value in (None, ""):
+        return None
+    team = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        team = session.get(Team, value)
+    elif isinstance(value, str):
+        team = session.scalar(select(Team).where(Team.name == value.strip()))
+        if team is None and value.strip().isdigit():
+            team = session.get(Team, int(value.strip()))
+    if team is None:
+        errors[field_name] = "no such team"
+    return team
+
+
+def _tags(session: Session, value: Any, errors: dict) -> list[Tag] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        errors["tags"] = "must be a list of strings"
+        return None
+    names = list(dict.fromkeys(t.strip().lower() for t in value if t.strip()))
+    if len(names) > MAX_TAGS or any(len(n) > 64 for n in names):
+        errors["tags"] = f"at most {MAX_TAGS} tags of at most 64 characters"
+        return None
+    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))} if names else {}
+    tags = []
+    for name in names:
+        tag = existing.get(name)
+        if tag is None:
+            tag = Tag(name=name)
+            session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _body(data: dict, errors: dict, *, required: bool = True) -> str | None:
+    body = data.get("body")
+    if body is None or (isinstance(body, str) and not body.strip()):
+        if required:
+            errors["body"] = "is required"
+        return None
+    if not isinstance(body, str):
+        errors["body"] = "must be a string"
+        return None
+    if len(body) > MAX_BODY:
+        errors["body"] = f"at most {MAX_BODY} characters"
+        return None
+    return body
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def record(session: Session, ticket: Ticket, actor: User | None, action: str, now: datetime,
+           field_name: str | None = None, old: Any = None, new: Any = None, data: dict | None = None) -> TicketEvent:
+    event = TicketEvent(
+        ticket=ticket, actor_id=actor.id if actor else None, action=action, field=field_name,
+        old_value=None if old is None else str(old)[:300], new_value=None if new is None else str(new)[:300],
+        data=data, created_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def live_payload(ticket: Ticket) -> dict:
+    """What the console needs to redraw a queue row; never message bodies."""
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "team_id": ticket.team_id,
+        "assignee_id": ticket.assignee_id,
+        "customer_id": ticket.customer_id,
+        "version": ticket.version,
+        "sla_state": ticket.sla_state,
+        "sla_due_at": ticket.sla_due_at.isoformat() if ticket.sla_due_at else None,
+        "updated_at": ticket.updated_at.isoformat() if ticket.updated_at else None,
+    }
+
+
+def _announce(session: Session, name: str, ticket: Ticket, extra_rooms: tuple[str, ...] = ()) -> None:
+    rooms = [STAFF_ROOM, LEADS_ROOM, ticket_room(ticket.id)]
+    if ticket.team_id:
+        rooms.append(team_room(ticket.team_id))
+    if ticket.assignee_id:
+        rooms.append(user_room(ticket.assignee_id))
+    emit_after_commit(session, name, live_payload(ticket), [*rooms, *extra_rooms])
+
+
+def _refresh_sla(session: Session, ticket: Ticket, now: datetime) -> None:
+    from helpdesk.sla.service import refresh_sla
+
+    session.flush()
+    refresh_sla(session, ticket, now)
+
+
+# --- assignment -------------------------------------------------------------------------------
+
+
+def round_robin_assignee(session: Session, team: Team) -> User | None:
+    """The next available agent of the team, skipping those away, on a call or offline."""
+    candidates = list(
+        session.scalars(
+            select(User).where(
+                User.teams.any(Team.id == team.id),
+                User.active.is_(True),
+                User.role.in_(("agent", "lead")),
+                User.availability == "available",
+            )
+        )
+    )
+    chosen = lifecycle.next_round_robin([u.id for u in candidates], team.last_assigned_user_id)
+    if chosen is None:
+        return None
+    team.last_assigned_user_id = chosen
+    return next(u for u in candidates if u.id == chosen)
+
+
+def _staff_user(session: Session, value: Any, errors: dict, field_name: str = "assignee_id") -> User | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors[field_name] = "must be a user id or null"
+        return None
+    user = session.get(User, value)
+    if user is None or not user.is_staff or not user.active:
+        errors[field_name] = "no such agent"
+        return None
+    return user
+
+
+# --- create -------------------------------------------------------------------------------------
+
+
+def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, channel: str = "api") -> Ticket:
+    """A new ticket with its first message. Customers always create for themselves."""
+    require(actor, "ticket.create")
+    errors: dict[str, str] = {}
+    subject = data.get("subject")
+    if not isinstance(subject, str) or not subject.strip():
+        errors["subject"] = "is required"
+    elif len(subject.strip()) > 300:
+        errors["subject"] = "at most 300 characters"
+    body = _body(data, errors)
+    staff = actor.is_staff
+    channel = _choice(data, "channel", CHANNELS, errors, default=channel) if staff else channel
+    priority = _choice(data, "priority", PRIORITIES, errors, default="normal") if staff else "normal"
+    ticket_type = _choice(data, "type", TYPES, errors, default="question")
+    team = resolve_team(session, data.get("team"), errors) if staff else None
+    tags = _tags(session, data.get("tags"), errors) if staff else None
+    assignee = _staff_user(session, data.get("assignee_id"), errors) if staff else None
+
+    customer = _ticket_customer(session, actor, data, errors)
+    product = None
+    if data.get("product_id") is not None:
+        product = session.get(CustomerProduct, data["product_id"]) if isinstance(data["product_id"], int) else None
+        if product is None or (customer is not None and product.customer_id != customer.id):
+            errors["product_id"] = "not a product of this customer"
+    if errors:
+        raise Invalid(errors)
+
+    ticket = Ticket(
+        subject=subject.strip(), customer=customer, requester_id=actor.id if not staff else None,
+        channel=channel, status="new", priority=priority, type=ticket_type, team=team, product=product,
+        created_at=now, updated_at=now,
+    )
+    if tags:
+        ticket.tags = tags
+    if assignee is None and team is not None and team.auto_assign:
+        assignee = round_robin_assignee(session, team)
+    ticket.assignee = assignee
+    session.add(ticket)
+    first = Message(
+        ticket=ticket, author_id=actor.id, author_customer_id=customer.id if (customer and not staff) else None,
+        kind="reply", from_customer=not staff or bool(data.get("on_behalf_of_customer", True)),
+        body=render_markdown(body), body_source=body, channel=channel, created_at=now,
+    )
+    session.add(first)
+    if customer is not None:
+        customer.last_contact_at = now
+    session.flush()
+    ticket.number = NUMBER_OFFSET + ticket.id
+    record(session, ticket, actor, "created", now, data={"channel": channel})
+    if assignee is not None:
+        record(session, ticket, actor, "changed", now, "assignee", None, assignee.name)
+    _refresh_sla(session, ticket, now)
+    _announce(session, "ticket:created", ticket)
+    return ticket
+
+
+def _ticket_customer(session: Session, actor: User, data: dict, errors: dict) -> Customer | None:
+    if not actor.is_staff:
+        return actor.customer
+    if data.get("customer_id") is not None:
+        value = data["customer_id"]
+        customer = session.get(Customer, value) if isinstance(value, int) and not isinstance(value, bool) else None
+        if customer is None:
+            errors["customer_id"] = "no such customer"
+        return customer
+    email = data.get("customer_email")
+    if email is not None:
+        from helpdesk.auth.service import normalise_email
+
+        try:
+            address = normalise_email(str(email), "customer_email")
+        except Invalid as error:
+            errors.update(error.fields)
+            return None
+        customer = session.scalar(select(Customer).where(func.lower(Customer.email) == address).order_by(Customer.id).limit(1))
+        if customer is None:
+            customer = Customer(name=address.split("@")[0], email=address)
+            session.add(customer)
+        return customer
+    return None
+
+
+# --- update -------------------------------------------------------------------------------------
+
+UPDATABLE = ("status", "priority", "assignee_id", "team", "tags", "type", "subject")
+
+
+def get_for_update(session: Session, ticket_id: int) -> Ticket:
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+def update_ticket(session: Session, actor: User, ticket_id: int, changes: dict, now: datetime, *,
+                  expected_version: int | None) -> Ticket:
+    """Apply field changes; a stale `expected_version` is a Conflict, never a silent overwrite."""
+    ticket = get_for_update(session, ticket_id)
+    require(actor, "ticket.view", ticket, hide=True)
+    if expected_version is not None and expected_version != ticket.version:
+        raise Conflict(
+            f"Ticket {ticket.display_number} was changed by someone else (version {ticket.version}, yours {expected_version}).",
+            {"current_version": ticket.version},
+        )
+    staff = actor.is_staff
+    errors: dict[str, str] = {}
+    unknown = set(changes) - set(UPDATABLE) - {"version"}
+    if unknown:
+        for name in unknown:
+            errors[name] = "cannot be changed"
+    if not staff and set(changes) - {"status", "version"}:
+        for name in set(changes) - {"status", "version"}:
+            errors[name] = "customers can only close or reopen"
+    applied: list[tuple[str, Any, Any]] = []
+
+    if "status" in changes:
+        new_status = changes["status"]
+        problem = lifecycle.transition_problem(ticket.status, new_status, staff=staff) if isinstance(new_status, str) else "must be a status"
+        if problem:
+            errors["status"] = problem
+        elif new_status != ticket.status:
+            applied.append(("status", ticket.status, new_status))
+    if staff:
+        if "priority" in changes:
+            value = _choice(changes, "priority", PRIORITIES, errors)
+            if value and value != ticket.priority:
+                applied.append(("priority", ticket.priority, value))
+        if "type" in changes:
+            value = _choice(changes, "type", TYPES, errors)
+            if value and value != ticket.type:
+                applied.append(("type", ticket.type, value))
+        if "subject" in changes:
+            value = changes["subject"]
+            if not isinstance(value, str) or not value.strip() or len(value) > 300:
+                errors["subject"] = "must be 1 to 300 characters"
+            elif value.strip() != ticket.subject:
+                applied.append(("subject", ticket.subject, value.strip()))
+        if "assignee_id" in changes:
+            assignee = _staff_user(session, changes["assignee_id"], errors)
+            new_id = assignee.id if assignee else None
+            if "assignee_id" not in errors and new_id != ticket.assignee_id:
+                applied.append(("assignee_id", ticket.assignee_id, new_id))
+        if "team" in changes:
+            team = resolve_team(session, changes["team"], errors)
+            new_id = team.id if team else None
+            if "team" not in errors and new_id != ticket.team_id:
+                applied.append(("team_id", ticket.team_id, new_id))
+        if "tags" in changes:
+            tags = _tags(session, changes["tags"], errors)
+            if tags is not None and sorted(t.name for t in tags) != sorted(t.name for t in ticket.tags):
+                applied.append(("tags", [t.name for t in ticket.tags], tags))
+    if errors:
+        raise Invalid(errors)
+    if not applied:
+        return ticket
+    for name, old, new in applied:
+        _apply_change(session, ticket, actor, name, old, new, now)
+    ticket.updated_at = now
+    _refresh_sla(session, ticket, now)
+    _announce(session, "ticket:updated", ticket)
+    return ticket
+
+
+def _apply_change(session: Session, ticket: Ticket, actor: User | None, name: str, old, new, now: datetime) -> None:
+    if name == "tags":
+        ticket.tags = new
+        record(session, ticket, actor, "changed", now, "tags", ", ".join(old), ", ".join(t.name for t in new))
+        return
+    if name == "assignee_id":
+        names = _user_names(session, [i for i in (old, new) if i])
+        ticket.assignee_id = new
+        record(session, ticket, actor, "changed", now, "assignee", names.get(old), names.get(new), data={"old_id": old, "new_id": new})
+        return
+    if name == "team_id":
+        teams = {t.id: t.name for t in session.scalars(select(Team).where(Team.id.in_([i for i in (old, new) if i])))}
+        ticket.team_id = new
+        record(session, ticket, actor, "changed", now, "team", teams.get(old), teams.get(new))
+        return
+    setattr(ticket, name, new)
+    record(session, ticket, actor, "changed", now, name, old, new)
+    if name == "status":
+        _status_timestamps(ticket, new, now)
+
+
+def _status_timestamps(ticket: Ticket, status: str, now: datetime) -> None:
+    if status == "resolved":
+        ticket.resolved_at = now
+    elif status == "closed":
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif status in OPEN_STATUSES:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+
+
+def _user_names(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+# --- messages -------------------------------------------------------------------------------------
+
+
+def add_message(session: Session, actor: User | None, ticket_id: int, data: dict, now: datetime, *,
+                channel: str = "api", from_customer: bool | None = None, author_customer: Customer | None = None) -> Message:
+    """A public reply or an internal note. Customer replies reopen; the first agent reply opens."""
+    ticket = get_for_update(session, ticket_id)
+    if actor is not None:
+        require(actor, "ticket.reply", ticket, hide=True)
+    errors: dict[str, str] = {}
+    body = _body(data, errors)
+    internal = data.get("internal", False)
+    if not isinstance(internal, bool):
+        errors["internal"] = "must be true or false"
+    elif internal and (actor is None or not may(actor, "ticket.note", ticket)):
+        errors["internal"] = "customers cannot post internal notes"
+    if errors:
+        raise Invalid(errors)
+    if from_customer is None:
+        from_customer = actor is None or not actor.is_staff
+    message = Message(
+        ticket=ticket, author_id=actor.id if actor else None,
+        author_customer_id=(author_customer.id if author_customer else (ticket.customer_id if from_customer else None)),
+        kind="note" if internal else "reply", from_customer=from_customer,
+        body=render_markdown(body), body_source=body, channel=channel, created_at=now,
+    )
+    session.add(message)
+    if not internal:
+        if from_customer:
+            ticket.last_customer_message_at = now
+            if ticket.customer is not None:
+                ticket.customer.last_contact_at = now
+        else:
+            ticket.last_agent_reply_at = now
+            if ticket.first_response_at is None:
+                ticket.first_response_at = now
+        new_status = lifecycle.status_after_message(ticket.status, from_customer=from_customer, public=True)
+        if new_status != ticket.status:
+            _apply_change(session, ticket, actor, "status", ticket.status, new_status, now)
+    ticket.updated_at = now
+    # The version moves with every change so a page open on the old state learns it is stale.
+    _touch(ticket)
+    _refresh_sla(session, ticket, now)
+    _announce(session, "ticket:updated", ticket)
+    return message
+
+
+def _touch(ticket: Ticket) -> None:
+    from sqlalchemy.orm.attributes import flag_modified
+
+    flag_modified(ticket, "updated_at")
+
+
+# --- merge, link, macros, bulk, auto-close ----------------------------------------------------------
+
+
+def merge_tickets(session: Session, actor: User, source_id: int, target_id: int, now: datetime) -> Ticket:
+    """Move the source's messages and history onto the target; the source closes and points to it."""
+    require(actor, "ticket.merge")
+    if source_id == target_id:
+        raise Invalid({"target_id": "cannot merge a ticket into itself"})
+    source = get_for_update(session, source_id)
+    target = get_for_update(session, target_id)
+    if source.merged_into_id is not None:
+        raise Invalid({"source_id": "already merged"})
+    if target.merged_into_id is not None:
+        raise Invalid({"target_id": "is itself merged into another ticket"})
+    session.execute(update(Message).where(Message.ticket_id == source.id).values(ticket_id=target.id))
+    session.execute(update(TicketEvent).where(TicketEvent.ticket_id == source.id).values(ticket_id=target.id))
+    from helpdesk.models import Attachment
+
+    session.execute(update(Attachment).where(Attachment.ticket_id == source.id).values(ticket_id=target.id))
+    session.expire(source, ["messages", "events"])
+    session.expire(target, ["messages", "events"])
+    old_status = source.status
+    source.merged_into_id = target.id
+    source.status = "closed"
+    _status_timestamps(source, "closed", now)
+    source.updated_at = target.updated_at = now
+    record(session, source, actor, "merged", now, "status", old_status, "closed", data={"into": target.id, "into_number": target.number})
+    record(session, target, actor, "merged_from", now, data={"from": source.id, "from_number": source.number})
+    if source.last_customer_message_at and (not target.last_customer_message_at or source.last_customer_message_at > target.last_customer_message_at):
+        target.last_customer_message_at = source.last_customer_message_at
+    _touch(target)
+    _refresh_sla(session, source, now)
+    _refresh_sla(session, target, now)
+    _announce(session, "ticket:updated", source)
+    _announce(session, "ticket:updated", target)
+    return target
+
+
+def link_tickets(session: Session, actor: User, ticket_id: int, related_id: int, now: datetime) -> TicketLink:
+    require(actor, "ticket.update")
+    if ticket_id == related_id:
+        raise Invalid({"related_id": "cannot link a ticket to itself"})
+    first, second = sorted((ticket_id, related_id))
+    for tid in (first, second):
+        get_for_update(session, tid)
+    existing = session.scalar(select(TicketLink).where(TicketLink.ticket_id == first, TicketLink.related_ticket_id == second))
+    if existing is not None:
+        raise Conflict("These tickets are already linked.", code="duplicate")
+    link = TicketLink(ticket_id=first, related_ticket_id=second, created_by_id=actor.id, created_at=now)
+    session.add(link)
+    for tid, other in ((first, second), (second, first)):
+        record(session, session.get(Ticket, tid), actor, "linked", now, data={"related": other})
+    return link
+
+
+def related_tickets(session: Session, ticket_id: int) -> list[Ticket]:
+    rows = session.execute(
+        select(TicketLink.ticket_id, TicketLink.related_ticket_id).where(
+            (TicketLink.ticket_id == ticket_id) | (TicketLink.related_ticket_id == ticket_id)
+        )
+    ).all()
+    ids = {a if b == ticket_id else b for a, b in rows}
+    if not ids:
+        return []
+    return list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)))
+
+
+def macro_values(ticket: Ticket, agent: User) -> dict[str, str]:
+    return {
+        "customer.name": ticket.customer.name if ticket.customer else "",
+        "ticket.number": ticket.display_number,
+        "ticket.subject": ticket.subject,
+        "agent.name": agent.name,
+    }
+
+
+def apply_macro(session: Session, actor: User, ticket_id: int, macro_id: int, now: datetime, *,
+                expected_version: int | None, internal: bool = False) -> Message:
+    """Post the canned response (placeholders filled) and apply its status/priority, in one action."""
+    require(actor, "ticket.update")
+    macro = session.get(CannedResponse, macro_id)
+    if macro is None:
+        raise NotFound("No such canned response.")
+    ticket = get_for_update(session, ticket_id)
+    if expected_version is not None and expected_version != ticket.version:
+        raise Conflict(f"Ticket {ticket.display_number} was changed by someone else.", {"current_version": ticket.version})
+    body = lifecycle.fill_placeholders(macro.body, macro_values(ticket, actor))
+    message = add_message(session, actor, ticket.id, {"body": body, "internal": internal}, now, channel=ticket.channel)
+    changes = {}
+    if macro.set_status:
+        changes["status"] = macro.set_status
+    if macro.set_priority:
+        changes["priority"] = macro.set_priority
+    if changes:
+        update_ticket(session, actor, ticket.id, changes, now, expected_version=None)
+    return message
+
+
+@dataclass
+class BulkResult:
+    updated: list[int] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def bulk_update(session: Session, actor: User, ticket_ids: list[int], changes: dict, now: datetime) -> BulkResult:
+    """The same change on many tickets; each ticket is checked, and all-or-nothing on invalid input."""
+    require(actor, "ticket.update")
+    if not ticket_ids:
+        raise Invalid({"ticket_ids": "select at least one ticket"})
+    if len(ticket_ids) > 500:
+        raise Invalid({"ticket_ids": "at most 500 tickets at once"})
+    result = BulkResult()
+    for ticket_id in ticket_ids:
+        update_ticket(session, actor, ticket_id, changes, now, expected_version=None)
+        result.updated.append(ticket_id)
+    return result
+
+
+def auto_close_resolved(session: Session, now: datetime, after_days: int, batch: int = 500) -> int:
+    """Close tickets resolved `after_days` ago or more (the customer did not come back)."""
+    from datetime import timedelta
+
+    limit = now - timedelta(days=after_days)
+    tickets = list(session.scalars(
+        select(Ticket).where(Ticket.status == "resolved", Ticket.resolved_at <= limit).order_by(Ticket.id).limit(batch)
+    ))
+    for ticket in tickets:
+        _apply_change(session, ticket, None, "status", "resolved", "closed", now)
+        ticket.updated_at = now
+        _refresh_sla(session, ticket, now)
+        _announce(session, "ticket:updated", ticket)
+    return len(tickets)
