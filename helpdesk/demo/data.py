@@ -1039,11 +1039,13 @@ ARTICLE_CATEGORIES = (
     ("procedures-internes", "Procédures internes", None, 9),
 )
 
-# Each article: slug, category, family (for product links and variants) or None, tags, internal flag,
-# French title/intro/steps/tip, and optionally the English translation (title, intro, steps).
+# Each article: slug, category, family or None, skus (the products it is about: linked to the article,
+# and the models of its product-specific variants), tags, internal flag, French title/intro/steps/tip,
+# and optionally the English translation (title, intro, steps).
 ARTICLES = (
     {
-        "slug": "redemarrer-reinitialiser-box", "category": "box-internet", "family": F_BOX,
+        "slug": "redemarrer-reinitialiser-box", "skus": ("BOX-FIBRA-X200", "BOX-FIBRA-X300", "BOX-LITE-VDSL"),
+        "category": "box-internet", "family": F_BOX,
         "tags": ("box-internet", "panne"),
         "title": "Redémarrer et réinitialiser votre box internet",
         "intro": "La plupart des coupures se règlent par un simple redémarrage. La réinitialisation, elle, remet la "
@@ -1061,7 +1063,8 @@ ARTICLES = (
                 "Reconnect your devices with the Wi-Fi key printed under the box.")),
     },
     {
-        "slug": "voyants-box", "category": "box-internet", "family": F_BOX, "tags": ("box-internet",),
+        "slug": "voyants-box", "skus": ("BOX-FIBRA-X200", "BOX-FIBRA-X300", "BOX-LITE-VDSL"),
+        "category": "box-internet", "family": F_BOX, "tags": ("box-internet",),
         "title": "Que signifient les voyants de votre box ?",
         "intro": "Le voyant en façade indique l'état de votre connexion.",
         "steps": ("**Blanc fixe** : tout fonctionne.", "**Blanc clignotant** : la box démarre ou se met à jour.",
@@ -1075,7 +1078,8 @@ ARTICLES = (
                 "**Orange**: authentication issue, restart the box.")),
     },
     {
-        "slug": "ameliorer-wifi", "category": "wifi", "family": F_BOX, "tags": ("wifi",),
+        "slug": "ameliorer-wifi", "skus": ("BOX-FIBRA-X200", "BOX-FIBRA-X300", "BOX-LITE-VDSL") + ("REP-WIFI-MESH-M2",),
+        "category": "wifi", "family": F_BOX, "tags": ("wifi",),
         "title": "Améliorer la portée et le débit de votre Wi-Fi",
         "intro": "Le Wi-Fi traverse mal les murs épais, les meubles métalliques et les aquariums.",
         "steps": ("Placez la box **en hauteur**, au centre du logement.",
@@ -1088,7 +1092,8 @@ ARTICLES = (
                 "Add a **Mesh repeater** for large homes.")),
     },
     {
-        "slug": "changer-mot-de-passe-wifi", "category": "wifi", "family": F_BOX, "tags": ("wifi",),
+        "slug": "changer-mot-de-passe-wifi", "skus": ("BOX-FIBRA-X200", "BOX-FIBRA-X300", "BOX-LITE-VDSL"),
+        "category": "wifi", "family": F_BOX, "tags": ("wifi",),
         "title": "Changer le nom et le mot de passe de votre réseau Wi-Fi",
         "intro": "Personnaliser votre réseau vous permet de le reconnaître facilement et de le sécuriser.",
         "steps": ("Connectez-vous à l'interface de la box : http://192.168.1.1.",
@@ -1097,7 +1102,8 @@ ARTICLES = (
         "tip": "Choisissez une clé d'au moins 12 caractères.",
     },
     {
-        "slug": "installer-repeteur-mesh", "category": "wifi", "family": F_BOX, "tags": ("wifi", "installation"),
+        "slug": "installer-repeteur-mesh", "skus": ("REP-WIFI-MESH-M2",),
+        "category": "wifi", "family": F_BOX, "tags": ("wifi", "installation"),
         "title": "Installer un répéteur Wi-Fi Mesh",
         "intro": "Le répéteur Mesh étend votre réseau sans créer de second nom de réseau.",
         "steps": ("Branchez le répéteur à mi-chemin entre la box et la zone mal couverte.",
@@ -1107,7 +1113,8 @@ ARTICLES = (
         "tip": "Le répéteur ne doit pas être placé dans la zone déjà sans signal.",
     },
     {
-        "slug": "decodeur-pas-image", "category": "television", "family": F_TV, "tags": ("tv", "panne"),
+        "slug": "decodeur-pas-image", "skus": ("DEC-TV-4K", "TV-OLED-55-LUMIO", "TV-LED-43-LUMIO"),
+        "category": "television", "family": F_TV, "tags": ("tv", "panne"),
         "title": "Le décodeur TV n'affiche pas d'image",
         "intro": "Un écran noir ou « pas de signal » vient le plus souvent du branchement.",
         "steps": ("Vérifiez que le téléviseur est sur la bonne entrée HDMI (touche **Source**).",
@@ -1116,7 +1123,8 @@ ARTICLES = (
         "tip": "Si le décodeur affiche un code erreur, notez-le dans votre demande.",
     },
     {
-        "slug": "preparer-raccordement-fibre", "category": "box-internet", "family": F_BOX,
+        "slug": "preparer-raccordement-fibre", "skus": ("BOX-FIBRA-X200", "BOX-FIBRA-X300"),
+        "category": "box-internet", "family": F_BOX,
         "tags": ("fibre", "installation", "rendez-vous"),
         "title": "Préparer le rendez-vous de raccordement à la fibre",
         "intro": "Le raccordement dure entre 2 et 4 heures. Quelques vérifications évitent un second déplacement.",
@@ -1127,7 +1135,8 @@ ARTICLES = (
         "tip": "Vous pouvez déplacer le rendez-vous jusqu'à 48 h avant depuis votre espace client.",
     },
     {
-        "slug": "transferer-donnees-smartphone", "category": "smartphones", "family": F_PHONE,
+        "slug": "transferer-donnees-smartphone", "skus": ("SMP-NOVA-12", "SMP-NOVA-12P", "SMP-ALTO-A5", "SMP-ALTO-A7", "SMP-NOVA-11-RECO"),
+        "category": "smartphones", "family": F_PHONE,
         "tags": ("installation",),
         "title": "Transférer vos données vers votre nouveau smartphone",
         "intro": "Contacts, photos et applications se transfèrent en quelques minutes.",
@@ -1141,7 +1150,8 @@ ARTICLES = (
                 "Keep both phones charged and close to each other.")),
     },
     {
-        "slug": "batterie-smartphone", "category": "smartphones", "family": F_PHONE, "tags": ("batterie",),
+        "slug": "batterie-smartphone", "skus": ("SMP-NOVA-12", "SMP-NOVA-12P", "SMP-ALTO-A5", "SMP-ALTO-A7", "SMP-NOVA-11-RECO"),
+        "category": "smartphones", "family": F_PHONE, "tags": ("batterie",),
         "title": "Votre smartphone se décharge trop vite",
         "intro": "Une consommation anormale vient souvent d'une application ou d'une mise à jour en cours.",
         "steps": ("Ouvrez **Réglages > Batterie** pour voir les applications les plus gourmandes.",
@@ -1151,7 +1161,8 @@ ARTICLES = (
         "tip": "Une batterie s'use plus vite si elle est souvent rechargée à 100 % la nuit.",
     },
     {
-        "slug": "code-puk", "category": "forfaits-sim", "family": F_SUB, "tags": ("sim",),
+        "slug": "code-puk", "skus": ("FORF-MOB-100G", "FORF-MOB-5G"),
+        "category": "forfaits-sim", "family": F_SUB, "tags": ("sim",),
         "title": "Débloquer votre carte SIM avec le code PUK",
         "intro": "Après trois codes PIN erronés, la carte SIM se bloque et demande le code PUK.",
         "steps": ("Connectez-vous à votre espace client, rubrique **Ma ligne**.",
@@ -1163,7 +1174,8 @@ ARTICLES = (
                 "Enter the PUK code and choose a new PIN.")),
     },
     {
-        "slug": "activer-esim", "category": "forfaits-sim", "family": F_SUB, "tags": ("sim",),
+        "slug": "activer-esim", "skus": ("FORF-MOB-100G",),
+        "category": "forfaits-sim", "family": F_SUB, "tags": ("sim",),
         "title": "Activer une eSIM",
         "intro": "L'eSIM remplace la carte physique sur les téléphones compatibles.",
         "steps": ("Commandez l'eSIM depuis votre espace client.",
@@ -1172,7 +1184,8 @@ ARTICLES = (
         "tip": "Le QR code ne fonctionne qu'une fois : ne le scannez pas avant d'avoir le bon téléphone en main.",
     },
     {
-        "slug": "forfait-etranger", "category": "forfaits-sim", "family": F_SUB, "tags": ("forfait", "hors-forfait"),
+        "slug": "forfait-etranger", "skus": ("FORF-MOB-100G", "FORF-MOB-5G"),
+        "category": "forfaits-sim", "family": F_SUB, "tags": ("forfait", "hors-forfait"),
         "title": "Utiliser votre forfait à l'étranger",
         "intro": "Dans l'Union européenne, votre forfait s'utilise comme en France, dans la limite de l'enveloppe "
                  "Europe indiquée sur votre fiche tarifaire.",
@@ -1185,7 +1198,8 @@ ARTICLES = (
                 "Track your usage in the app.")),
     },
     {
-        "slug": "ecran-casse", "category": "garantie-sav", "family": F_PHONE, "tags": ("casse", "sav"),
+        "slug": "ecran-casse", "skus": ("SMP-NOVA-12", "SMP-NOVA-12P", "SMP-ALTO-A5", "SMP-ALTO-A7", "SMP-NOVA-11-RECO") + ("TAB-NOVA-TAB10", "TAB-KIDS-8"),
+        "category": "garantie-sav", "family": F_PHONE, "tags": ("casse", "sav"),
         "title": "Écran cassé : réparation et prise en charge",
         "intro": "La casse accidentelle n'est pas couverte par la garantie légale, mais peut l'être par une "
                  "assurance.",
@@ -1196,7 +1210,8 @@ ARTICLES = (
         "tip": "Retirez votre carte SIM et désactivez la fonction de localisation avant l'envoi.",
     },
     {
-        "slug": "lave-linge-fuite-vidange", "category": "gros-electromenager", "family": F_LARGE,
+        "slug": "lave-linge-fuite-vidange", "skus": ("LL-8KG-1400",),
+        "category": "gros-electromenager", "family": F_LARGE,
         "tags": ("électroménager", "panne"),
         "title": "Votre lave-linge fuit ou ne vidange plus",
         "intro": "Avant de demander une intervention, quelques vérifications simples.",
@@ -1207,7 +1222,8 @@ ARTICLES = (
         "tip": "Prévoyez une serpillière et un récipient plat : le filtre contient de l'eau.",
     },
     {
-        "slug": "refrigerateur-ne-refroidit-plus", "category": "gros-electromenager", "family": F_LARGE,
+        "slug": "refrigerateur-ne-refroidit-plus", "skus": ("RF-COMBI-340-NF",),
+        "category": "gros-electromenager", "family": F_LARGE,
         "tags": ("électroménager", "panne"),
         "title": "Votre réfrigérateur ne refroidit plus",
         "intro": "Une hausse de température peut venir d'une porte mal fermée ou d'une ventilation obstruée.",
@@ -1218,7 +1234,8 @@ ARTICLES = (
         "tip": "Gardez la porte fermée : un réfrigérateur garde le froid environ 4 heures.",
     },
     {
-        "slug": "four-codes-erreur", "category": "gros-electromenager", "family": F_LARGE,
+        "slug": "four-codes-erreur", "skus": ("FO-PYRO-70",),
+        "category": "gros-electromenager", "family": F_LARGE,
         "tags": ("électroménager",),
         "title": "Codes d'erreur du four encastrable",
         "intro": "Les codes affichés aident à identifier la panne.",
@@ -1228,7 +1245,8 @@ ARTICLES = (
         "tip": "Un disjoncteur coupé 10 minutes réinitialise l'électronique du four.",
     },
     {
-        "slug": "detartrer-machine-expresso", "category": "petit-electromenager", "family": F_SMALL,
+        "slug": "detartrer-machine-expresso", "skus": ("CAF-EXPRESSO-B2",),
+        "category": "petit-electromenager", "family": F_SMALL,
         "tags": ("entretien",),
         "title": "Détartrer votre machine expresso",
         "intro": "Un détartrage tous les 3 mois préserve le goût du café et la durée de vie de la machine.",
@@ -1239,7 +1257,8 @@ ARTICLES = (
         "tip": "N'utilisez jamais de vinaigre : il abîme les joints.",
     },
     {
-        "slug": "aspirateur-robot-application", "category": "petit-electromenager", "family": F_SMALL,
+        "slug": "aspirateur-robot-application", "skus": ("ASP-ROBOT-R9", "ASP-ROBOT-R7-RECO"),
+        "category": "petit-electromenager", "family": F_SMALL,
         "tags": ("application", "objets-connectés"),
         "title": "Connecter l'aspirateur robot à l'application",
         "intro": "L'aspirateur ne se connecte qu'aux réseaux Wi-Fi 2,4 GHz.",
@@ -1250,7 +1269,8 @@ ARTICLES = (
         "tip": "Placez la base de recharge dans une zone bien couverte par le Wi-Fi.",
     },
     {
-        "slug": "installer-thermostat-connecte", "category": "petit-electromenager", "family": F_HOME,
+        "slug": "installer-thermostat-connecte", "skus": ("THERMO-ECO-PLUS", "CAM-IP-HOME"),
+        "category": "petit-electromenager", "family": F_HOME,
         "tags": ("installation", "objets-connectés"),
         "title": "Installer votre thermostat connecté",
         "intro": "L'installation prend une trentaine de minutes et ne nécessite qu'un tournevis.",
@@ -1289,7 +1309,8 @@ ARTICLES = (
         "tip": "Le premier rejet est sans frais.",
     },
     {
-        "slug": "changer-de-forfait", "category": "abonnement", "family": F_SUB, "tags": ("forfait",),
+        "slug": "changer-de-forfait", "skus": ("FORF-MOB-100G", "FORF-MOB-5G") + ("BOX-FIBRA-X200", "BOX-FIBRA-X300"),
+        "category": "abonnement", "family": F_SUB, "tags": ("forfait",),
         "title": "Changer de forfait",
         "intro": "Le changement de forfait est gratuit et sans réengagement.",
         "steps": ("Comparez les offres dans **Mon offre > Changer d'offre**.",
@@ -1297,7 +1318,8 @@ ARTICLES = (
         "tip": "Un passage à une offre inférieure prend effet au prochain cycle de facturation.",
     },
     {
-        "slug": "resilier-abonnement", "category": "abonnement", "family": F_SUB, "tags": ("résiliation",),
+        "slug": "resilier-abonnement", "skus": ("FORF-MOB-100G", "FORF-MOB-5G") + ("BOX-FIBRA-X200", "BOX-FIBRA-X300", "BOX-LITE-VDSL"),
+        "category": "abonnement", "family": F_SUB, "tags": ("résiliation",),
         "title": "Résilier votre abonnement",
         "intro": "Vous pouvez résilier à tout moment ; des frais peuvent s'appliquer pendant la période d'engagement.",
         "steps": ("Depuis l'espace client, ouvrez **Mon offre > Résilier**.",
@@ -1354,7 +1376,8 @@ ARTICLES = (
                ("The legal warranty covers defects and breakdowns.", "It does not cover accidental damage.")),
     },
     {
-        "slug": "extension-garantie-3-ans", "category": "garantie-sav", "family": F_SUB, "tags": ("garantie",),
+        "slug": "extension-garantie-3-ans", "skus": ("EXT-GAR-3ANS",),
+        "category": "garantie-sav", "family": F_SUB, "tags": ("garantie",),
         "title": "L'extension de garantie 3 ans",
         "intro": "L'extension prolonge la couverture panne au-delà de la garantie légale.",
         "steps": ("Elle se souscrit dans les 30 jours suivant l'achat.",

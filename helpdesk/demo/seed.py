@@ -6,10 +6,12 @@ e-mails, product SKUs, Customer.external_ref "DEMO-C000001", ticket number 10000
 slugs — and only missing ones are inserted) and deterministic (entity n is drawn from its own
 random.Random(f"{seed}:<kind>:{n}"), so it is the same whatever the batch it falls in).
 
-The big tables are written with Core bulk inserts and ids assigned here (max(id) + 1 ...), so a
-ticket's messages, events and tags go in the same batch without round-trips; each batch is one
-transaction, so an interrupted run leaves whole tickets (and whole customers) behind and the
-next run completes it.
+The big tables are written with Core bulk inserts (COPY on PostgreSQL) and ids assigned here
+(max(id) + 1 ...), so a ticket's messages, events and tags go in the same batch without
+round-trips; PostgreSQL sequences are moved past those ids after each batch. Each batch is one
+transaction, so an interrupted run leaves whole tickets (and whole customers) behind and the next
+run completes it. Tickets are placed relative to `now`: their ages, and so their statuses, depend
+on it. SLA columns are left empty and no SlaClock rows are made (the SLA engine computes them).
 """
 from __future__ import annotations
 
@@ -800,8 +802,11 @@ class _Seeder:
                 steps.append((1, "status", ("new", "open")))
                 if rng.random() < 0.3:
                     steps.append((later(20), "note", rng.choice(notes_pool)))
-                steps.append((later(240), "customer", rng.choice(follow_pool)))
-                steps.append((later(180), "reply", rng.choice(resolution_pool)))
+                if rng.random() < 0.65:
+                    steps.append((later(240), "customer", rng.choice(follow_pool)))
+                    steps.append((later(180), "reply", rng.choice(resolution_pool)))
+                else:  # the agent comes back with the solution (after a check, a part, a visit)
+                    steps.append((later(1440), "reply", rng.choice(resolution_pool)))
             else:  # waited on the customer in between
                 steps.append((reply_delay(True), "reply", rng.choice(ask_pool)))
                 steps.append((1, "status", ("new", "open")))
@@ -934,7 +939,8 @@ class _Seeder:
         for delay, what, payload in steps:
             if delay > 0:
                 at += timedelta(seconds=max(int(delay * scale), 1))
-            if office and (what in _STAFF_STEPS or (what == "status" and payload[1] != "closed"
+            # Staff steps wait for opening hours; a status change made with a reply (1 s later) does not.
+            if office and (what in _STAFF_STEPS or (what == "status" and delay > 1 and payload[1] != "closed"
                                                     and payload != ("pending_customer", "open"))):
                 at = _opening(at, rng)
             times.append(at)
@@ -997,9 +1003,6 @@ class _Seeder:
         self._count("articles", len(specs) - len(missing))
         if len(specs) < count:
             self.report.notes.append(f"only {len(specs)} distinct demo articles exist; {count} asked")
-        products_by_family = defaultdict(list)
-        for sku, _name, family, *_ in D.PRODUCTS:
-            products_by_family[family].append(self.product_ids[sku])
         out = defaultdict(list)
         bar = self._bar(len(missing), "articles", "article")
         for k, (slug, language, article, product) in missing:
@@ -1045,8 +1048,7 @@ class _Seeder:
                                     "created_at": created_at})
             out["tags"].extend({"article_id": id_, "tag_id": self.tag_ids[t]}
                                for t in sorted(set(article["tags"])) if t in self.tag_ids)
-            linked = [product] if product is not None else (
-                products_by_family.get(article["family"], []) if article.get("family") else [])
+            linked = [product] if product is not None else [self.product_ids[sku] for sku in article.get("skus", ())]
             out["products"].extend({"article_id": id_, "product_id": p} for p in linked)
             bar.update(1)
         bar.close()
@@ -1064,17 +1066,14 @@ class _Seeder:
             specs.append((article["slug"], "fr", article, None))
             if "en" in article:
                 specs.append((article["slug"] + "-en", "en", article, None))
-        by_family = defaultdict(list)
-        for sku, *_rest in D.PRODUCTS:
-            by_family[_rest[1]].append(sku)
         round_ = 0
         while len(specs) < limit:
             added = False
             for article in D.ARTICLES:
-                family = article.get("family")
-                if not family or article.get("internal") or round_ >= len(by_family[family]):
+                skus = article.get("skus", ())
+                if article.get("internal") or round_ >= len(skus):
                     continue
-                sku = by_family[family][round_]
+                sku = skus[round_]
                 specs.append((f"{article['slug']}-{sku.lower()}", "fr", article, self.product_ids[sku]))
                 added = True
             if not added:

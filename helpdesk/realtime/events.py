@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,11 @@ def emit_after_commit(session: Session, name: str, payload: dict[str, Any], room
     rooms = tuple(dict.fromkeys(rooms))
     if not rooms:
         return
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        # Tie the event to a transaction, so that a rollback (even with nothing written) drops it.
+        session.begin()
     session.info.setdefault(_PENDING_KEY, []).append(LiveEvent(name, payload, rooms))
 
 
@@ -68,5 +73,6 @@ def _emit_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, previous_transaction) -> None:
-    if not session.in_transaction():
+    # Only the outermost transaction's rollback undoes the change; a savepoint's does not.
+    if previous_transaction.parent is None:
         session.info.pop(_PENDING_KEY, None)

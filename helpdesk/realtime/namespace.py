@@ -24,6 +24,10 @@ def _connecting_user(auth):
 
 
 class ConsoleNamespace(Namespace):
+    def trigger_event(self, event, *args):
+        # Events are named "ticket:watch" on the wire (API.md); handlers can't have ':' in their names.
+        return super().trigger_event(event.replace(":", "_"), *args)
+
     def on_connect(self, auth=None):
         user = _connecting_user(auth)
         if user is None:
@@ -62,6 +66,20 @@ class ConsoleNamespace(Namespace):
         if not allowed:
             return {"ok": False, "error": "not_found"}
         join_room(ticket_room(ticket.id))
+        return {"ok": True}
+
+    def on_ticket_typing(self, data):
+        """Tell the others on this ticket that this agent is typing a reply (collision warning)."""
+        ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
+        user = self._user()
+        if user is None or not isinstance(ticket_id, int):
+            db.session.remove()
+            return {"ok": False}
+        payload = {"ticket_id": ticket_id, "user_id": user.id, "name": user.name, "typing": bool(data.get("typing", True))}
+        db.session.remove()
+        from flask_socketio import emit
+
+        emit("presence", payload, to=ticket_room(ticket_id), include_self=False)
         return {"ok": True}
 
     def on_ticket_unwatch(self, data):

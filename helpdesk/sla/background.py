@@ -4,7 +4,9 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
+import click
 from flask import Flask
 from flask_socketio import SocketIO
 
@@ -19,10 +21,14 @@ class SlaSweeper:
 
     interval: float
     _stopping: threading.Event = field(default_factory=threading.Event)
+    _task: Any = None
     passes: int = 0
 
-    def stop(self) -> None:
+    def stop(self, timeout: float | None = 10) -> None:
+        """Ask it to stop and wait (up to `timeout` seconds) for the pass under way to finish."""
         self._stopping.set()
+        if self._task is not None and timeout:
+            self._task.join(timeout)
 
     @property
     def stopping(self) -> bool:
@@ -32,16 +38,25 @@ class SlaSweeper:
 def start_sla_sweeper(app: Flask, socketio: SocketIO, interval: float = 30) -> SlaSweeper | None:
     """Start sweeping every `interval` seconds in this process, unless it is not this process's job:
     BACKGROUND_TASKS off, or REDIS_URL set (then `flask sla worker` runs the sweeps). Returns the
-    sweeper, or None when not started. Calling it twice for one app starts one sweeper."""
-    if not app.config.get("BACKGROUND_TASKS") or app.config.get("REDIS_URL"):
+    sweeper, or None when not started. Calling it twice for one app starts one sweeper.
+
+    Several processes each running one is safe (claims are atomic), merely wasteful.
+    """
+    if not app.config.get("BACKGROUND_TASKS") or app.config.get("REDIS_URL") or _in_cli_command():
         return None
     existing = app.extensions.get(_EXTENSION_KEY)
     if existing is not None and not existing.stopping:
         return existing
     sweeper = SlaSweeper(interval=interval)
     app.extensions[_EXTENSION_KEY] = sweeper
-    socketio.start_background_task(_run, app, socketio, sweeper)
+    sweeper._task = socketio.start_background_task(_run, app, socketio, sweeper)
     return sweeper
+
+
+def _in_cli_command() -> bool:
+    # `flask --app wsgi <command>` imports wsgi.py as well; of the commands only `run` serves requests.
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "run"
 
 
 def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:

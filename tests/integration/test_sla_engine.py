@@ -347,3 +347,24 @@ def test_recompute_all_fills_in_seeded_tickets(session):
     assert due == paris(2026, 6, 8, 10, 0)
     # A second run finds the closed one computed already.
     assert recompute_all(session, now=paris(2026, 6, 8, 9, 50)) == 30
+
+
+def test_background_recompute_also_starts_a_fresh_next_response_cycle(session):
+    add_policy(session, "Standard", office(session))
+    ticket = open_ticket(session, paris(2026, 6, 8, 9, 0))
+    reply(session, ticket, paris(2026, 6, 8, 9, 20))
+    reply(session, ticket, paris(2026, 6, 8, 10, 0), from_customer=True)
+    refresh_sla(session, ticket, now=paris(2026, 6, 8, 10, 50))
+    cycle = clock(session, ticket, "next_response")
+    cycle.warned_at, cycle.state = paris(2026, 6, 8, 10, 48), "warning"
+    session.commit()
+
+    recompute_all(session, now=paris(2026, 6, 8, 10, 55))  # same cycle: kept
+    assert (cycle.state, cycle.warned_at) == ("warning", paris(2026, 6, 8, 10, 48))
+
+    reply(session, ticket, paris(2026, 6, 8, 10, 58))
+    reply(session, ticket, paris(2026, 6, 8, 14, 0), from_customer=True)
+    session.commit()
+    recompute_all(session, now=paris(2026, 6, 8, 14, 5))
+    assert (cycle.started_at, cycle.state, cycle.warned_at) == (paris(2026, 6, 8, 14, 0), "running", None)
+    assert ticket.next_response_due_at == paris(2026, 6, 8, 15, 0)
