@@ -691,13 +691,20 @@ class _Seeder:
         if created > now - timedelta(minutes=20):
             created = (now - timedelta(minutes=rng.uniform(20, 240))).replace(microsecond=0)
 
-        # Who: a few customers call much more than others; the customer existed by then.
+        # Who: some customers contact us much more than others (spread over the pool by a fixed
+        # permutation, so they are not simply the first ones); the customer existed by then.
         pool = self.pool
-        customer = pool[int(len(pool) * rng.random() ** 1.4)]
+        size = len(pool)
+        stride = 1_000_003 if size % 1_000_003 else 1
+
+        def pick():
+            return pool[(int(size * rng.random() ** 1.4) * stride + 12345) % size]
+
+        customer = pick()
         for _ in range(4):
             if customer[6] < created:
                 break
-            customer = pool[int(len(pool) * rng.random() ** 1.4)]
+            customer = pick()
         if customer[6] >= created:
             created = (customer[6] + (now - customer[6]) * (0.1 + 0.8 * rng.random())).replace(microsecond=0)
         _idx, customer_id, customer_name, language, segment, preferred, _since, owned, account_id = customer

@@ -40,7 +40,8 @@ def recompute_command(batch: int, include_closed: bool, quiet: bool) -> None:
 
 @sla_cli.command("worker")
 @click.option("--interval", default=30.0, show_default=True, type=click.FloatRange(0.1), help="Seconds between sweeps.")
-@click.option("--passes", default=0, type=click.IntRange(0), help="Stop after this many sweeps (0: run until interrupted).")
+@click.option("--passes", default=0, type=click.IntRange(0),
+              help="Stop after this many sweeps (0: run until interrupted).")
 def worker_command(interval: float, passes: int) -> None:
     """Sweep every INTERVAL seconds until interrupted (with REDIS_URL, live events reach every server)."""
     from helpdesk.sla.sweep import sweep

@@ -19,7 +19,22 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, delete, false, func, null, or_, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    delete,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -202,7 +217,9 @@ def _build_timeline(
     status_changes: Iterable[tuple[datetime, str | None]],
 ) -> list[TimelineEntry]:
     entries = [TimelineEntry(created_at, "created")]
-    entries += [TimelineEntry(at, "customer_message" if from_customer else "agent_reply") for at, from_customer in messages]
+    entries += [
+        TimelineEntry(at, "customer_message" if from_customer else "agent_reply") for at, from_customer in messages
+    ]
     for at, new_status in status_changes:
         if new_status in STATUSES:
             entries.append(TimelineEntry(at, "status", new_status))
@@ -253,7 +270,9 @@ def load_sla_context(session: Session) -> SlaContext:
     return SlaContext(policies=policies, teams=teams, hours_by_calendar=hours)
 
 
-def _plan(row: _TicketRow, timeline: Sequence[TimelineEntry], claims: dict[str, _Claims], ctx: SlaContext, now: datetime) -> SlaPlan:
+def _plan(
+    row: _TicketRow, timeline: Sequence[TimelineEntry], claims: dict[str, _Claims], ctx: SlaContext, now: datetime
+) -> SlaPlan:
     team = ctx.teams.get(row.team_id) if row.team_id is not None else None
     facts = TicketFacts(
         priority=row.priority,
@@ -362,7 +381,9 @@ def _timelines(session: Session, rows: Sequence[_TicketRow]) -> dict[int, list[T
     ):
         changes[ticket_id].append((at, new_value))
     return {
-        r.id: _build_timeline(r.created_at, r.status, r.resolved_at, r.closed_at, r.updated_at, messages[r.id], changes[r.id])
+        r.id: _build_timeline(
+            r.created_at, r.status, r.resolved_at, r.closed_at, r.updated_at, messages[r.id], changes[r.id]
+        )
         for r in rows
     }
 
@@ -450,7 +471,9 @@ _UPDATE_TICKET = (
 _EXPIRED_TICKET_ATTRS = [*TICKET_SLA_COLUMNS, "sla_clocks"]
 
 
-def refresh_sla_for_tickets(session: Session, ticket_ids: Sequence[int], now: datetime, context: SlaContext | None = None) -> int:
+def refresh_sla_for_tickets(
+    session: Session, ticket_ids: Sequence[int], now: datetime, context: SlaContext | None = None
+) -> int:
     """Recompute these tickets (one batch: a few queries, whatever their number). Returns how many changed."""
     if not ticket_ids:
         return 0
@@ -541,7 +564,8 @@ def _refresh_where(
     done, last_id = 0, 0
     try:
         while True:
-            ids = list(session.scalars(select(Ticket.id).where(where, Ticket.id > last_id).order_by(Ticket.id).limit(batch)))
+            page = select(Ticket.id).where(where, Ticket.id > last_id).order_by(Ticket.id).limit(batch)
+            ids = list(session.scalars(page))
             if not ids:
                 break
             refresh_sla_for_tickets(session, ids, now, ctx)
@@ -594,7 +618,9 @@ def refresh_sla_for_team(session: Session, team_id: int, now: datetime, *, batch
     return _refresh_where(session, where, now, batch=batch)
 
 
-def recompute_all(session: Session, now: datetime, batch: int = 2000, progress: bool = False, *, include_closed: bool = False) -> int:
+def recompute_all(
+    session: Session, now: datetime, batch: int = 2000, progress: bool = False, *, include_closed: bool = False
+) -> int:
     """Recompute open tickets and every ticket never computed (sla_state NULL, e.g. just seeded or
     imported); `include_closed` redoes closed ones too. Commits after each batch. Returns the count."""
     where = true() if include_closed else or_(Ticket.status.in_(OPEN_STATUSES), Ticket.sla_state.is_(None))

@@ -145,8 +145,10 @@ def _run_batch(
     # sweeps, or a sweep and a save, then queue up instead of deadlocking. FOR NO KEY UPDATE still lets
     # others insert messages referencing the ticket. SQLite has no row locks: there the claim's UPDATE
     # takes the database write lock, which serialises sweeps anyway.
-    session.execute(select(Ticket.id).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id).with_for_update(key_share=True)).all()
-    claimed = _claim(session, now, [c for c, _ in warnings], "warning") + _claim(session, now, [c for c, _ in breaches], "breached")
+    lock = select(Ticket.id).where(Ticket.id.in_(ticket_ids)).order_by(Ticket.id).with_for_update(key_share=True)
+    session.execute(lock).all()
+    claimed = _claim(session, now, [c for c, _ in warnings], "warning")
+    claimed += _claim(session, now, [c for c, _ in breaches], "breached")
     if not claimed:
         return [], 0
 
@@ -247,12 +249,15 @@ def _mail(person: _Person, claim: Claim, ticket: Ticket, now: datetime, reason: 
     else:
         what = "breached" if claim.kind == "breached" else "about to breach"
         subject = f"[SLA] Ticket {number}: {metric} {what}"
-        body = f"Hello {person.name},\n\nThe {metric} target of ticket {number} \"{ticket.subject}\" is {what} (due: {due}).\n"
+        body = (f"Hello {person.name},\n\nThe {metric} target of ticket {number} \"{ticket.subject}\" "
+                f"is {what} (due: {due}).\n")
     return OutboxMessage(
         to_address=person.email,
         subject=subject[:300],
         body_text=body,
-        headers={"X-Helpdesk-Ticket": str(ticket.id), "X-Helpdesk-Event": f"sla_{claim.kind}", "X-Helpdesk-Reason": reason},
+        headers={
+            "X-Helpdesk-Ticket": str(ticket.id), "X-Helpdesk-Event": f"sla_{claim.kind}", "X-Helpdesk-Reason": reason,
+        },
         created_at=now,
     )
 
@@ -315,7 +320,8 @@ def _load_staff(session: Session, ctx: SlaContext) -> _Staff:
     lead_teams: dict[int, set[int]] = defaultdict(set)
     if leads:
         for user_id, team_id in session.execute(
-            select(team_members.c.user_id, team_members.c.team_id).where(team_members.c.user_id.in_([p.id for p in leads]))
+            select(team_members.c.user_id, team_members.c.team_id)
+            .where(team_members.c.user_id.in_([p.id for p in leads]))
         ):
             lead_teams[user_id].add(team_id)
     named = {rule["to"] for policy in ctx.policies for rule in policy.escalations if _is_id(rule.get("to"))}

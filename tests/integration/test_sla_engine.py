@@ -59,7 +59,8 @@ def open_ticket(session, created_at, **fields):
     session.add(ticket)
     session.flush()
     ticket.number = 10000 + ticket.id
-    session.add(Message(ticket_id=ticket.id, kind="reply", from_customer=True, body="<p>Bonjour</p>", created_at=created_at))
+    session.add(Message(ticket_id=ticket.id, kind="reply", from_customer=True, body="<p>Bonjour</p>",
+                        created_at=created_at))
     session.flush()
     return ticket
 
@@ -286,7 +287,8 @@ def test_a_new_policy_takes_over_the_tickets_it_matches(session):
     refresh_sla(session, ticket, now=paris(2026, 6, 8, 9, 5))
     session.commit()
 
-    urgent = add_policy(session, "Urgent", calendar, rank=1, conditions={"priority": "urgent"}, first_response_minutes=15)
+    urgent = add_policy(session, "Urgent", calendar, rank=1, conditions={"priority": "urgent"},
+                        first_response_minutes=15)
     refresh_sla_for_policy(session, urgent.id, now=paris(2026, 6, 8, 9, 6))
     session.commit()
     assert ticket.sla_policy_id == urgent.id
@@ -332,8 +334,10 @@ def test_recompute_all_fills_in_seeded_tickets(session):
     add_policy(session, "Standard", calendar)
     created = paris(2026, 6, 8, 9, 0)
     # What a seed or an import does: bulk rows, no status events, SLA columns left NULL.
-    rows = [{"subject": f"Ticket {i}", "number": 20000 + i, "status": "open", "created_at": created, "updated_at": created}
-            for i in range(30)]
+    rows = [
+        {"subject": f"Ticket {i}", "number": 20000 + i, "status": "open", "created_at": created, "updated_at": created}
+        for i in range(30)
+    ]
     rows.append({"subject": "Old", "number": 20100, "status": "resolved", "created_at": created, "updated_at": created,
                  "resolved_at": paris(2026, 6, 8, 9, 30)})
     session.execute(insert(Ticket), rows)

@@ -75,7 +75,8 @@ def open_ticket(session, desk, created_at, **fields):
     session.add(ticket)
     session.flush()
     ticket.number = 10000 + ticket.id
-    session.add(Message(ticket_id=ticket.id, kind="reply", from_customer=True, body="<p>Bonjour</p>", created_at=created_at))
+    session.add(Message(ticket_id=ticket.id, kind="reply", from_customer=True, body="<p>Bonjour</p>",
+                        created_at=created_at))
     refresh_sla(session, ticket, now=created_at)
     session.commit()
     return ticket

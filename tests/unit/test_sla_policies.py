@@ -83,7 +83,9 @@ def test_the_team_default_policy_applies_when_nothing_else_matches():
 
 
 def test_targets_of_a_stored_policy():
-    stored = SimpleNamespace(first_response_minutes=60, next_response_minutes=None, resolution_minutes=480, warn_at_percent=75)
+    stored = SimpleNamespace(
+        first_response_minutes=60, next_response_minutes=None, resolution_minutes=480, warn_at_percent=75
+    )
     assert targets_of(stored) == Targets(60, None, 480, 75)
     stored.warn_at_percent = None
     assert targets_of(stored).warn_at_percent == 80
@@ -91,7 +93,8 @@ def test_targets_of_a_stored_policy():
 
 def test_pause_statuses_of_a_stored_policy():
     assert pause_statuses_of(SimpleNamespace(pause_statuses=None)) == DEFAULT_PAUSE_STATUSES
-    assert pause_statuses_of(SimpleNamespace(pause_statuses=["pending_customer", "resolved", "bogus"])) == {"pending_customer"}
+    stored = SimpleNamespace(pause_statuses=["pending_customer", "resolved", "bogus"])
+    assert pause_statuses_of(stored) == {"pending_customer"}
 
 
 def test_stored_calendar_becomes_business_hours():

@@ -1,0 +1,1 @@
+"""Administration: teams, business calendars, SLA policies (rules in service.py)."""

@@ -1,0 +1,210 @@
+"""Creating and changing teams, business calendars and SLA policies; open tickets follow the change."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from helpdesk.errors import Conflict, Invalid
+from helpdesk.models import BusinessCalendar, SLAPolicy, Team
+from helpdesk.models.customers import SEGMENTS
+from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
+from helpdesk.sla.calendar import business_hours, parse_hours
+
+ESCALATION_ACTIONS = ("raise_priority", "reassign", "notify")
+
+
+def _name(data: dict, errors: dict, max_length: int = 120) -> str | None:
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = "is required"
+        return None
+    if len(name.strip()) > max_length:
+        errors["name"] = f"at most {max_length} characters"
+        return None
+    return name.strip()
+
+
+def validate_calendar(data: dict) -> dict:
+    """The calendar's fields, checked: hours parse, time zone and holiday country exist, days are dates."""
+    errors: dict[str, str] = {}
+    name = _name(data, errors)
+    timezone = data.get("timezone") or "Europe/Paris"
+    hours = data.get("hours")
+    if not isinstance(hours, dict) or not hours:
+        errors["hours"] = 'is required, e.g. {"mon": [["09:00", "12:30"], ["13:30", "18:00"]]}'
+    else:
+        try:
+            parse_hours(hours)
+        except (ValueError, TypeError) as exc:
+            errors["hours"] = str(exc)
+    country = data.get("holidays_country")
+    if country is not None and (not isinstance(country, str) or len(country) > 8):
+        errors["holidays_country"] = "must be a country code such as FR"
+        country = None
+    closed = data.get("closed_days", [])
+    closed_days: list[str] = []
+    if not isinstance(closed, list):
+        errors["closed_days"] = "must be a list of YYYY-MM-DD dates"
+    else:
+        for value in closed:
+            try:
+                closed_days.append(date.fromisoformat(value).isoformat())
+            except (TypeError, ValueError):
+                errors["closed_days"] = f"not a date: {value!r}"
+    if not isinstance(timezone, str):
+        errors["timezone"] = "must be an IANA time zone such as Europe/Paris"
+    if "hours" not in errors and "timezone" not in errors and "holidays_country" not in errors:
+        try:
+            bh = business_hours(timezone, hours, country.upper() if country else None)
+            from helpdesk.sla.calendar import is_open
+
+            is_open(bh, datetime.now().astimezone())  # resolves the zone and the holidays now, not mid-sweep
+        except ValueError as exc:
+            message = str(exc)
+            errors["holidays_country" if "holiday" in message or "country" in message else "timezone"] = message
+    if errors:
+        raise Invalid(errors)
+    return {"name": name, "timezone": timezone, "hours": hours, "holidays_country": country.upper() if country else None,
+            "closed_days": sorted(set(closed_days))}
+
+
+def create_calendar(session: Session, data: dict) -> BusinessCalendar:
+    values = validate_calendar(data)
+    if session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == values["name"])):
+        raise Conflict("A calendar with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
+    calendar = BusinessCalendar(**values)
+    session.add(calendar)
+    return calendar
+
+
+def update_calendar(session: Session, calendar: BusinessCalendar, data: dict, now: datetime) -> BusinessCalendar:
+    from helpdesk.sla.service import refresh_sla_for_calendar
+
+    merged = {"name": calendar.name, "timezone": calendar.timezone, "hours": calendar.hours,
+              "holidays_country": calendar.holidays_country, "closed_days": calendar.closed_days, **data}
+    for key, value in validate_calendar(merged).items():
+        setattr(calendar, key, value)
+    calendar.updated_at = now
+    session.flush()
+    refresh_sla_for_calendar(session, calendar.id, now)
+    return calendar
+
+
+def create_team(session: Session, data: dict) -> Team:
+    errors: dict[str, str] = {}
+    name = _name(data, errors)
+    calendar = None
+    if data.get("calendar_id") is not None:
+        calendar = session.get(BusinessCalendar, data["calendar_id"]) if isinstance(data["calendar_id"], int) else None
+        if calendar is None:
+            errors["calendar_id"] = "no such calendar"
+    auto_assign = data.get("auto_assign", False)
+    if not isinstance(auto_assign, bool):
+        errors["auto_assign"] = "must be true or false"
+    if errors:
+        raise Invalid(errors)
+    if session.scalar(select(Team.id).where(Team.name == name)):
+        raise Conflict("A team with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
+    team = Team(name=name, calendar=calendar, auto_assign=auto_assign, email=data.get("email"))
+    session.add(team)
+    return team
+
+
+def _minutes(value: Any, name: str, errors: dict) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 525_600:
+        errors[f"targets.{name}"] = "must be a number of minutes between 1 and 525600"
+        return None
+    return value
+
+
+def validate_policy(session: Session, data: dict) -> dict:
+    errors: dict[str, str] = {}
+    name = _name(data, errors)
+    calendar_id = data.get("calendar_id")
+    if calendar_id is not None and (not isinstance(calendar_id, int) or session.get(BusinessCalendar, calendar_id) is None):
+        errors["calendar_id"] = "no such calendar"
+    conditions = data.get("conditions") or {}
+    allowed = {"priority": PRIORITIES, "segment": SEGMENTS, "type": TYPES}
+    if not isinstance(conditions, dict):
+        errors["conditions"] = "must be an object"
+        conditions = {}
+    clean_conditions: dict[str, Any] = {}
+    for key, value in conditions.items():
+        values = value if isinstance(value, list) else [value]
+        if key in allowed:
+            if not all(v in allowed[key] for v in values):
+                errors[f"conditions.{key}"] = f"must be among {', '.join(allowed[key])}"
+            clean_conditions[key] = value
+        elif key == "team":
+            ids = []
+            for v in values:
+                team = session.get(Team, v) if isinstance(v, int) else session.scalar(select(Team).where(Team.name == v))
+                if team is None:
+                    errors["conditions.team"] = f"no such team: {v!r}"
+                else:
+                    ids.append(team.id)
+            clean_conditions["team"] = ids if isinstance(value, list) else (ids[0] if ids else None)
+        else:
+            errors[f"conditions.{key}"] = "unknown condition (use priority, segment, team, type)"
+    targets = data.get("targets") or {}
+    if not isinstance(targets, dict):
+        errors["targets"] = "must be an object"
+        targets = {}
+    first = _minutes(targets.get("first_response_minutes"), "first_response_minutes", errors)
+    nxt = _minutes(targets.get("next_response_minutes"), "next_response_minutes", errors)
+    resolution = _minutes(targets.get("resolution_minutes"), "resolution_minutes", errors)
+    if first is None and nxt is None and resolution is None and not any(k.startswith("targets.") for k in errors):
+        errors["targets"] = "at least one target is required"
+    warn = data.get("warn_at_percent", 80)
+    if not isinstance(warn, int) or isinstance(warn, bool) or not 1 <= warn <= 99:
+        errors["warn_at_percent"] = "must be between 1 and 99"
+    rank = data.get("rank", 100)
+    if not isinstance(rank, int) or isinstance(rank, bool):
+        errors["rank"] = "must be an integer"
+    pause = data.get("pause_statuses", ["pending_customer", "pending_third_party"])
+    if not isinstance(pause, list) or not all(s in STATUSES for s in pause):
+        errors["pause_statuses"] = f"must be a list among {', '.join(STATUSES)}"
+    escalations = data.get("escalations", [])
+    if not isinstance(escalations, list) or not all(
+        isinstance(e, dict) and e.get("action") in ESCALATION_ACTIONS and e.get("on") in ("warning", "breached") for e in escalations
+    ):
+        errors["escalations"] = 'each must be {"on": "warning"|"breached", "metric": ..., "action": "raise_priority"|"reassign"|"notify"}'
+    if errors:
+        raise Invalid(errors)
+    return {"name": name, "calendar_id": calendar_id, "conditions": clean_conditions, "first_response_minutes": first,
+            "next_response_minutes": nxt, "resolution_minutes": resolution, "warn_at_percent": warn, "rank": rank,
+            "pause_statuses": pause, "escalations": escalations}
+
+
+def create_policy(session: Session, data: dict, now: datetime) -> SLAPolicy:
+    from helpdesk.sla.service import refresh_sla_for_policy
+
+    values = validate_policy(session, data)
+    if session.scalar(select(SLAPolicy.id).where(SLAPolicy.name == values["name"])):
+        raise Conflict("A policy with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
+    policy = SLAPolicy(**values)
+    session.add(policy)
+    session.flush()
+    refresh_sla_for_policy(session, policy.id, now)
+    return policy
+
+
+def update_policy(session: Session, policy: SLAPolicy, data: dict, now: datetime) -> SLAPolicy:
+    from helpdesk.sla.service import refresh_sla_for_policy
+
+    current = {"name": policy.name, "calendar_id": policy.calendar_id, "conditions": policy.conditions, "rank": policy.rank,
+               "targets": {"first_response_minutes": policy.first_response_minutes, "next_response_minutes": policy.next_response_minutes,
+                           "resolution_minutes": policy.resolution_minutes},
+               "warn_at_percent": policy.warn_at_percent, "pause_statuses": policy.pause_statuses, "escalations": policy.escalations}
+    current.update(data)
+    for key, value in validate_policy(session, current).items():
+        setattr(policy, key, value)
+    policy.updated_at = now
+    session.flush()
+    refresh_sla_for_policy(session, policy.id, now)
+    return policy

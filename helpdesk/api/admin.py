@@ -1,0 +1,76 @@
+"""Administration over the API (admin role): calendars, teams, SLA policies."""
+from __future__ import annotations
+
+from helpdesk.admin import service
+from helpdesk.api import bp
+from helpdesk.api.common import api_user, iso, json_body
+from helpdesk.errors import NotFound
+from helpdesk.extensions import db
+from helpdesk.models import BusinessCalendar, SLAPolicy, Team, utcnow
+from helpdesk.permissions import require
+
+
+def calendar_json(c: BusinessCalendar) -> dict:
+    return {"id": c.id, "name": c.name, "timezone": c.timezone, "hours": c.hours, "holidays_country": c.holidays_country,
+            "closed_days": c.closed_days or [], "updated_at": iso(c.updated_at)}
+
+
+def team_json(t: Team) -> dict:
+    return {"id": t.id, "name": t.name, "calendar_id": t.calendar_id, "auto_assign": t.auto_assign,
+            "default_sla_policy_id": t.default_sla_policy_id, "member_ids": [m.id for m in t.members]}
+
+
+def policy_json(p: SLAPolicy) -> dict:
+    return {"id": p.id, "name": p.name, "rank": p.rank, "calendar_id": p.calendar_id, "conditions": p.conditions or {},
+            "targets": {"first_response_minutes": p.first_response_minutes, "next_response_minutes": p.next_response_minutes,
+                        "resolution_minutes": p.resolution_minutes},
+            "warn_at_percent": p.warn_at_percent, "pause_statuses": p.pause_statuses, "escalations": p.escalations or [],
+            "active": p.active}
+
+
+@bp.post("/calendars")
+def create_calendar():
+    require(api_user(), "calendar.manage")
+    calendar = service.create_calendar(db.session, json_body())
+    db.session.commit()
+    return calendar_json(calendar), 201
+
+
+@bp.put("/calendars/<int:calendar_id>")
+@bp.patch("/calendars/<int:calendar_id>")
+def update_calendar(calendar_id: int):
+    require(api_user(), "calendar.manage")
+    calendar = db.session.get(BusinessCalendar, calendar_id)
+    if calendar is None:
+        raise NotFound("No such calendar.")
+    service.update_calendar(db.session, calendar, json_body(), utcnow())
+    db.session.commit()
+    return calendar_json(calendar)
+
+
+@bp.post("/teams")
+def create_team():
+    require(api_user(), "team.manage")
+    team = service.create_team(db.session, json_body())
+    db.session.commit()
+    return team_json(team), 201
+
+
+@bp.post("/sla-policies")
+def create_policy():
+    require(api_user(), "sla.manage")
+    policy = service.create_policy(db.session, json_body(), utcnow())
+    db.session.commit()
+    return policy_json(policy), 201
+
+
+@bp.put("/sla-policies/<int:policy_id>")
+@bp.patch("/sla-policies/<int:policy_id>")
+def update_policy(policy_id: int):
+    require(api_user(), "sla.manage")
+    policy = db.session.get(SLAPolicy, policy_id)
+    if policy is None:
+        raise NotFound("No such SLA policy.")
+    service.update_policy(db.session, policy, json_body(), utcnow())
+    db.session.commit()
+    return policy_json(policy)
