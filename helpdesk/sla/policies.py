@@ -1,6 +1,7 @@
 """Which SLA policy applies to a ticket, and stored policies and calendars as inputs for the clock maths."""
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ def pick_calendar(policy_calendar: CalendarLike | None, team_calendar: CalendarL
     return policy_calendar if policy_calendar is not None else team_calendar
 
 
-_hours_cache: dict[tuple[Any, Any], BusinessHours] = {}
+_hours_cache: dict[tuple[Any, ...], BusinessHours] = {}
 _hours_lock = threading.Lock()
 _HOURS_CACHE_LIMIT = 256
 
@@ -121,29 +122,36 @@ _HOURS_CACHE_LIMIT = 256
 def hours_of(calendar: CalendarLike | None) -> BusinessHours:
     """BusinessHours of a stored calendar; None gives ALWAYS_OPEN (24/7 in UTC).
 
-    Cached by (id, updated_at): the same instance is reused, and with it the per-day memo that
-    makes deadline maths cheap across many tickets. Edits through the ORM bump updated_at.
+    Cached by (id, updated_at) and the stored values themselves, so that an edit stamped with the
+    same `now` is still seen. Reusing one instance keeps its per-day memo, which is what makes
+    deadline maths cheap across many tickets.
     """
     if calendar is None:
         return ALWAYS_OPEN
-    key = (calendar.id, calendar.updated_at)
-    cacheable = calendar.id is not None and calendar.updated_at is not None
-    if cacheable:
-        cached = _hours_cache.get(key)
-        if cached is not None:
-            return cached
+    closed_days = [_as_date(d) for d in calendar.closed_days or ()]
+    key = (
+        calendar.id,
+        calendar.updated_at,
+        calendar.timezone,
+        json.dumps(calendar.hours or {}, sort_keys=True, default=str),
+        calendar.holidays_country,
+        calendar.holidays_subdivision,
+        tuple(sorted(closed_days)),
+    )
+    cached = _hours_cache.get(key)
+    if cached is not None:
+        return cached
     hours = business_hours(
         calendar.timezone or "UTC",
         calendar.hours or {},
         holidays_country=calendar.holidays_country or None,
-        closed_days=[_as_date(d) for d in calendar.closed_days or ()],
+        closed_days=closed_days,
         holidays_subdiv=calendar.holidays_subdivision or None,
     )
-    if cacheable:
-        with _hours_lock:
-            if len(_hours_cache) >= _HOURS_CACHE_LIMIT:
-                _hours_cache.clear()
-            _hours_cache[key] = hours
+    with _hours_lock:
+        if len(_hours_cache) >= _HOURS_CACHE_LIMIT:
+            _hours_cache.clear()
+        _hours_cache[key] = hours
     return hours
 
 

@@ -125,5 +125,7 @@ def test_hours_are_cached_until_the_calendar_changes():
     edited = calendar(41, updated_at=datetime(2026, 2, 1, tzinfo=UTC), timezone="America/New_York")
     assert hours_of(edited) is not first
     assert hours_of(edited).timezone == "America/New_York"
-    unsaved = calendar(None)
-    assert hours_of(unsaved) is not hours_of(unsaved)
+    # Edited twice with the same `now` stamp: the new hours still count.
+    same_stamp = calendar(41, updated_at=datetime(2026, 2, 1, tzinfo=UTC), timezone="America/New_York",
+                          hours={"sat": [["10:00", "16:00"]]})
+    assert hours_of(same_stamp).weekly[5] != hours_of(edited).weekly[5]
