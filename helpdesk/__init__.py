@@ -62,10 +62,12 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from helpdesk.auth.routes import bp as auth_bp
     from helpdesk.console import bp as console_bp
     from helpdesk.pages import bp as pages_bp
+    from helpdesk.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
 
@@ -140,6 +142,9 @@ def _template_helpers(app: Flask) -> None:
 
     from helpdesk.permissions import may
 
+    # Globals (not context-processor values) so macros imported without context can use them.
+    app.jinja_env.globals["today"] = _today
+
     @app.context_processor
     def inject_helpers():
         from flask_login import current_user
@@ -147,7 +152,6 @@ def _template_helpers(app: Flask) -> None:
         return {
             "may": lambda action, obj=None: may(current_user, action, obj),
             "current_locale": str(get_locale()),
-            "today": _today,
         }
 
     @app.after_request

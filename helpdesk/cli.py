@@ -53,8 +53,14 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
     """Create realistic French demo data (idempotent: a second run changes nothing)."""
     from helpdesk.demo.seed import DEMO_LOGINS, seed_demo
 
+    from helpdesk.models import utcnow
+    from helpdesk.sla.service import recompute_all
+
     report = seed_demo(customers=customers, tickets=tickets, articles=articles, seed=random_seed, progress=not quiet)
     click.echo(report.summary())
+    # The seed writes tickets in bulk; their SLA clocks are computed once here (new tickets only).
+    computed = recompute_all(db.session, utcnow(), progress=not quiet)
+    click.echo(f"SLA clocks computed for {computed} tickets.")
     click.echo("")
     click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
     for role, email in DEMO_LOGINS["accounts"]:

@@ -14,11 +14,11 @@ from helpdesk.models import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-LANDING = {"agent": "console.queue", "lead": "pages.lead", "admin": "pages.admin", "customer": "pages.portal"}
+LANDING = {"agent": "console.queue", "lead": "pages.lead", "admin": "pages.admin", "customer": "portal.home"}
 
 
 def landing_url(user) -> str:
-    return url_for(LANDING.get(user.role, "pages.portal"))
+    return url_for(LANDING.get(user.role, "portal.home"))
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -17,13 +17,6 @@ def lead():
     return render_template("pages/lead.html", backlog=service.lead_overview(utcnow()))
 
 
-@bp.route("/portal")
-@login_required
-def portal():
-    require(current_user, "portal.view")
-    return render_template("pages/portal.html", tickets=service.customer_tickets(current_user))
-
-
 @bp.route("/admin")
 @login_required
 def admin():

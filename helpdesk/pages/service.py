@@ -47,11 +47,6 @@ def lead_overview(now: datetime) -> list[TeamBacklog]:
     return [TeamBacklog(*row) for row in rows]
 
 
-def customer_tickets(user: User, limit: int = 100) -> list[Ticket]:
-    stmt = scope_tickets(user, select(Ticket)).order_by(Ticket.created_at.desc(), Ticket.id.desc())
-    return _ticket_list(stmt, limit)
-
-
 @dataclass(frozen=True)
 class AdminOverview:
     users_by_role: dict[str, int]

@@ -19,6 +19,18 @@ def desk(app, factory, auth, client):
         team_id = team.id
     agent = factory.user("agent", email="agent@example.com", name="Agnès Agent", team_ids=[team_id])
     customer = factory.customer(name="Mme Durand", email="durand@example.com")
+    with app.app_context():
+        from datetime import date
+
+        from helpdesk.models import CustomerProduct, Product
+
+        box = Product(sku="BOX-FIBRE", name="Box Fibre 8", family="box")
+        phone = Product(sku="TEL-X", name="Smartphone X", family="mobile")
+        db.session.add_all([
+            CustomerProduct(customer_id=customer, product=box, serial="SN-BOX-1", purchased_at=date(2020, 1, 5), warranty_until=date(2022, 1, 5)),
+            CustomerProduct(customer_id=customer, product=phone, purchased_at=date(2026, 6, 1), warranty_until=date(2099, 6, 1)),
+        ])
+        db.session.commit()
     ticket = factory.ticket(customer_id=customer, subject="Double prélèvement", team_id=team_id, assignee_id=agent)
     auth.login("agent@example.com")
     return {"agent": agent, "customer": customer, "ticket": ticket, "team_id": team_id}
@@ -46,6 +58,8 @@ def test_ticket_page_shows_conversation_card_and_history(client, desk):
     assert "Double prélèvement" in page
     assert "ça ne marche plus" in page  # the customer's first message
     assert "Fiche client" in page and "Mme Durand" in page
+    assert "Box Fibre 8" in page and "garantie expirée" in page
+    assert "Smartphone X" in page and "garantie jusqu" in page
     assert "Historique" in page
 
 
