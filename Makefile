@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export HELPDESK_ENV ?= development
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev chromium migrate seed serve translations test-postgres bench clean
+.PHONY: run test install install-dev assets chromium migrate seed serve translations test-postgres bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,17 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed translations
-install-dev: $(VENV)/.installed-dev translations
+install: $(VENV)/.installed translations assets
+install-dev: $(VENV)/.installed-dev translations assets
+
+# Browser libraries come from the npm registry at set-up time (no CDN at run time).
+VENDOR := helpdesk/static/vendor
+assets: $(VENDOR)/socket.io.min.js
+
+$(VENDOR)/socket.io.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)
+	cp node_modules/socket.io-client/dist/socket.io.min.js $(VENDOR)/
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d helpdesk/translations 2>/dev/null || $(BIN)/pybabel compile -d helpdesk/translations

@@ -32,7 +32,7 @@ def figures_table(results: list[dict]) -> str:
 
 def peer_table(results: list[dict], peer: dict | None, ours_label: str) -> str:
     by_peer = {}
-    for r in results:
+    for r in sorted(results, key=lambda r: r["transport"] != "http"):  # the peer is timed over HTTP: prefer ours too
         if r.get("peer") and "error" not in r:
             by_peer.setdefault(r["peer"], r)
     peer_results = (peer or {}).get("results", {})

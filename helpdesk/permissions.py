@@ -13,6 +13,25 @@ from helpdesk.errors import Forbidden, NotFound
 
 STAFF = frozenset({"agent", "lead", "admin"})
 
+
+class _SystemActor:
+    """Trusted server-side code acting on no user's behalf (the CTI webhook, authenticated by its
+    secret; the SLA sweep). It reads as staff; it is never a logged-in user."""
+
+    id = None
+    role = "agent"
+    active = True
+    is_authenticated = True
+    is_staff = True
+    customer = None
+    customer_id = None
+    is_org_admin = False
+    teams: list = []
+    name = "system"
+
+
+SYSTEM = _SystemActor()
+
 # action -> roles allowed, for actions that do not depend on the object.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "console.view": STAFF,

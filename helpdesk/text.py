@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import markdown as markdown_lib
 import nh3
@@ -36,6 +37,10 @@ def plain_to_html(text: str) -> str:
     return "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 
 
+_BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(p|div|li|h[1-6]|blockquote|tr|pre)>")
+
+
 def html_to_text(value: str) -> str:
-    """Sanitised HTML back to plain text (for e-mails and search)."""
-    return html.unescape(nh3.clean(value or "", tags=set()).strip())
+    """Sanitised HTML back to plain text (for e-mails and search); paragraphs stay apart."""
+    spaced = _BLOCK_END.sub(lambda m: m.group(0) + "\n", value or "")
+    return html.unescape(nh3.clean(spaced, tags=set())).strip()

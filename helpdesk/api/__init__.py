@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from helpdesk.api import admin, auth, customers, tickets, users  # noqa: E402,F401  (routes register on bp)
+from helpdesk.api import admin, auth, cti, customers, tickets, users  # noqa: E402,F401  (routes register on bp)

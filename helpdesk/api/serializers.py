@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from helpdesk.api.common import iso
-from helpdesk.customers.service import CustomerCard
+from helpdesk.customers.card import CustomerCard, TimelineItem
 from helpdesk.models import Customer, Ticket
 
 
@@ -12,6 +12,7 @@ def customer_json(customer: Customer) -> dict:
         "name": customer.name,
         "email": customer.email,
         "phones": [phone.number for phone in customer.phones],
+        "emails": [e.email for e in customer.emails],
         "organization": customer.organization.name if customer.organization else None,
         "organization_id": customer.organization_id,
         "language": customer.language,
@@ -44,43 +45,60 @@ def ticket_summary_json(ticket: Ticket) -> dict:
     }
 
 
+def product_json(owned, card: CustomerCard | None = None) -> dict:
+    return {
+        "id": owned.id,
+        "product_id": owned.product_id,
+        "sku": owned.product.sku,
+        "name": owned.product.name,
+        "family": owned.product.family,
+        "serial": owned.serial,
+        "purchased_at": iso(owned.purchased_at),
+        "warranty_until": iso(owned.warranty_until),
+        "contract_until": iso(owned.contract_until),
+        "plan": owned.plan,
+        "status": owned.status,
+        "expired": card.warranty_expired(owned) if card else None,
+    }
+
+
+def timeline_json(item: TimelineItem) -> dict:
+    return {
+        "kind": item.kind, "at": iso(item.at), "id": item.id, "ticket_id": item.ticket_id,
+        "ticket_number": item.ticket_number, "channel": item.channel, "summary": item.summary,
+    }
+
+
+def scores_json(customer: Customer) -> dict:
+    rfm = [customer.rfm_recency, customer.rfm_frequency, customer.rfm_monetary]
+    return {
+        "csat": customer.csat_score,
+        "nps": customer.nps_class,
+        "rfm": {"r": rfm[0], "f": rfm[1], "m": rfm[2],
+                "score": int(f"{rfm[0]}{rfm[1]}{rfm[2]}") if all(v is not None for v in rfm) else None},
+        "customer_score": customer.customer_score,
+        "segment": customer.tactical_segment,
+        "explanation": customer.score_explanation,
+        "enough_data": any(v is not None for v in (customer.csat_score, customer.nps_class, customer.customer_score, rfm[0])),
+    }
+
+
 def card_json(card: CustomerCard, staff: bool) -> dict:
+    """The customer card of API.md; the timeline's next page is at ?timeline_cursor=."""
+    from helpdesk.api.common import encode_cursor
+
     customer = card.customer
     data = {
         "customer": customer_json(customer),
         "organization": (
             {"id": customer.organization.id, "name": customer.organization.name} if customer.organization else None
         ),
-        "products": [
-            {
-                "id": owned.id,
-                "sku": owned.product.sku,
-                "name": owned.product.name,
-                "serial": owned.serial,
-                "purchased_at": iso(owned.purchased_at),
-                "warranty_until": iso(owned.warranty_until),
-                "contract_until": iso(owned.contract_until),
-                "plan": owned.plan,
-                "status": owned.status,
-            }
-            for owned in card.products
-        ],
+        "products": [product_json(owned, card) for owned in card.products],
         "open_tickets": [ticket_summary_json(t) for t in card.open_tickets],
         "recent_tickets": [ticket_summary_json(t) for t in card.recent_tickets],
-        "timeline": [],
-        "scores": {
-            "csat": customer.csat_score,
-            "nps": customer.nps_class,
-            "rfm": {
-                "r": customer.rfm_recency,
-                "f": customer.rfm_frequency,
-                "m": customer.rfm_monetary,
-                "score": None,
-            },
-            "customer_score": customer.customer_score,
-            "segment": customer.tactical_segment,
-            "explanation": customer.score_explanation,
-        },
+        "timeline": [timeline_json(item) for item in card.timeline],
+        "timeline_next_cursor": encode_cursor(card.timeline_next) if card.timeline_next else None,
+        "scores": scores_json(customer),
         "stats": {
             "tickets_total": card.tickets_total,
             "tickets_open": card.tickets_open,

@@ -57,3 +57,22 @@ class LinkForm(FlaskForm):
 class MacroForm(FlaskForm):
     macro_id = SelectField(_l("Réponse type"), choices=[], coerce=int, validate_choice=False)
     version = HiddenField()
+
+
+class CustomerForm(FlaskForm):
+    name = StringField(_l("Nom"), validators=[DataRequired(), Length(max=200)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=40)])
+    organization = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    call_id = HiddenField()
+
+
+class CallTicketForm(FlaskForm):
+    customer_id = HiddenField()
+    product_id = SelectField(_l("Produit concerné"), choices=[], validate_choice=False)
+    subject = StringField(_l("Sujet"), validators=[DataRequired(), Length(max=300)])
+    body = TextAreaField(_l("Demande du client"), validators=[DataRequired(), Length(max=100_000)])
+    priority = SelectField(_l("Priorité"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES], default="normal")
+    type = SelectField(_l("Type"), choices=[(t, TYPE_LABELS[t]) for t in TYPES], default="incident")
+    team = SelectField(_l("Équipe"), choices=[], validate_choice=False)
+    status = SelectField(_l("Statut à la création"), choices=[("new", _l("Nouveau")), ("resolved", _l("Résolu pendant l'appel"))], default="new")

@@ -137,9 +137,9 @@ def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, 
     macros = list(db.session.scalars(select(CannedResponse).order_by(CannedResponse.title)))
     macro_form = MacroForm(version=ticket.version)
     macro_form.macro_id.choices = [(m.id, m.title) for m in macros]
-    from helpdesk.customers.service import customer_card
+    from helpdesk.customers.card import customer_card
 
-    card = customer_card(current_user, ticket.customer_id) if ticket.customer_id else None
+    card = customer_card(current_user, ticket.customer_id, now=utcnow(), timeline_limit=10) if ticket.customer_id else None
     return render_template(
         "console/ticket.html", ticket=ticket, messages=queries.visible_messages(current_user, ticket),
         history=queries.ticket_history(ticket.id), related=service.related_tickets(db.session, ticket.id),
@@ -292,3 +292,154 @@ def attachment(attachment_id: int):
 
 def _attachments_root() -> Path:
     return Path(current_app.instance_path) / "attachments"
+
+
+@bp.route("/customers/<int:customer_id>")
+def customer(customer_id: int):
+    from helpdesk.customers.card import customer_card
+
+    raw = request.args.get("cursor")
+    try:
+        cursor = decode_cursor(raw) if raw else None
+        card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=50, timeline_cursor=cursor)
+    except Invalid:
+        card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=50)
+    next_url = url_for("console.customer", customer_id=customer_id, cursor=encode_cursor(card.timeline_next)) if card.timeline_next else None
+    return render_template("console/customer.html", card=card, next_url=next_url)
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+def new_customer():
+    from helpdesk.console.forms import CustomerForm
+    from helpdesk.customers import service as customers
+
+    form = CustomerForm()
+    if request.method == "GET":
+        form.phone.data = request.args.get("phone", "")
+        form.call_id.data = request.args.get("call_id", "")
+    if form.validate_on_submit():
+        data = {"name": form.name.data, "email": form.email.data or None, "phone": form.phone.data or None}
+        if form.organization.data:
+            data["organization"] = form.organization.data
+        try:
+            created = customers.create_customer(data, current_app.config["DEFAULT_PHONE_REGION"])
+            db.session.flush()
+            if form.call_id.data:
+                from helpdesk.cti import service as cti
+
+                cti.attach_customer(db.session, form.call_id.data, created.id, utcnow())
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            for name, problem in error.fields.items():
+                getattr(form, name, form.name).errors.append(problem)
+        else:
+            flash(_("Fiche client créée."), "info")
+            return redirect(url_for("console.customer", customer_id=created.id))
+    return render_template("console/new_customer.html", form=form), (400 if request.method == "POST" else 200)
+
+
+# --- telephony: the screen-pop's actions ------------------------------------------------------------
+
+
+@bp.route("/customers/<int:customer_id>/card")
+def customer_card_fragment(customer_id: int):
+    """The customer card alone, for the screen-pop panel (same macro as everywhere else)."""
+    from helpdesk.customers.card import customer_card
+
+    card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=8)
+    return render_template("console/_card_fragment.html", card=card)
+
+
+@bp.post("/calls/<call_id>/notes")
+def call_notes(call_id: str):
+    from helpdesk.cti import service as cti
+
+    notes = request.form.get("notes") if request.form else (request.get_json(silent=True) or {}).get("notes")
+    cti.save_notes(db.session, call_id, notes or "")
+    db.session.commit()
+    return {"ok": True}
+
+
+@bp.post("/calls/<call_id>/customer")
+def call_customer(call_id: str):
+    from helpdesk.cti import service as cti
+
+    raw = request.form.get("customer_id", "")
+    if not raw.isdigit():
+        raise Invalid({"customer_id": "pick a customer"})
+    cti.attach_customer(db.session, call_id, int(raw), utcnow())
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True}
+    return redirect(url_for("console.customer", customer_id=int(raw)))
+
+
+@bp.route("/calls/<call_id>/ticket", methods=["GET", "POST"])
+def call_ticket(call_id: str):
+    from helpdesk.console.forms import CallTicketForm
+    from helpdesk.cti import service as cti
+    from helpdesk.models import Customer, CustomerProduct
+
+    call = cti.get_call(db.session, call_id)
+    form = CallTicketForm()
+    customer_id = int(form.customer_id.data) if (form.customer_id.data or "").isdigit() else call.customer_id
+    if request.method == "GET":
+        customer_id = request.args.get("customer_id", type=int) or call.customer_id
+        form.customer_id.data = str(customer_id or "")
+        form.body.data = call.notes or ""
+    customer = db.session.get(Customer, customer_id) if customer_id else None
+    products = list(db.session.scalars(select(CustomerProduct).where(CustomerProduct.customer_id == customer.id)
+                                       .options(selectinload(CustomerProduct.product)))) if customer else []
+    form.product_id.choices = [("", "—")] + [(str(p.id), p.product.name + (f" ({p.serial})" if p.serial else "")) for p in products]
+    form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
+    if form.validate_on_submit():
+        data = {"subject": form.subject.data, "body": form.body.data, "priority": form.priority.data, "type": form.type.data,
+                "team": int(form.team.data) if form.team.data else None, "customer_id": customer_id,
+                "product_id": int(form.product_id.data) if form.product_id.data else None}
+        try:
+            now = utcnow()
+            created = cti.ticket_from_call(db.session, current_user, call_id, data, now)
+            if form.status.data == "resolved":
+                service.update_ticket(db.session, current_user, created.id, {"status": "resolved"}, now, expected_version=None)
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            for name, problem in error.fields.items():
+                getattr(form, name, form.subject).errors.append(problem)
+        else:
+            flash(_("Ticket %(number)s créé depuis l'appel.", number=created.display_number), "info")
+            return redirect(url_for("console.ticket", ticket_id=created.id))
+    return render_template("console/call_ticket.html", form=form, call=call, customer=customer), (400 if request.method == "POST" else 200)
+
+
+@bp.post("/calls/<call_id>/link")
+def call_link(call_id: str):
+    from helpdesk.cti import service as cti
+
+    try:
+        target = _ticket_by_number(request.form.get("ticket", ""))
+        cti.link_call_to_ticket(db.session, current_user, call_id, target.id, utcnow())
+        db.session.commit()
+    except Invalid as error:
+        db.session.rollback()
+        flash(_("Lien impossible : %(reason)s", reason=_describe(error)), "error")
+        return redirect(request.referrer or url_for("console.queue"))
+    flash(_("Appel rattaché au ticket %(number)s.", number=target.display_number), "info")
+    return redirect(url_for("console.ticket", ticket_id=target.id))
+
+
+@bp.post("/availability")
+def availability():
+    from helpdesk.models.users import AVAILABILITY_STATES
+    from helpdesk.realtime.events import STAFF_ROOM, emit_after_commit
+
+    state = request.form.get("state") or (request.get_json(silent=True) or {}).get("state")
+    if state not in AVAILABILITY_STATES:
+        raise Invalid({"state": f"must be one of {', '.join(AVAILABILITY_STATES)}"})
+    current_user.availability = state
+    emit_after_commit(db.session, "presence", {"user_id": current_user.id, "name": current_user.name, "availability": state}, [STAFF_ROOM])
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json" or request.is_json:
+        return {"ok": True, "availability": state}
+    return redirect(request.referrer or url_for("console.queue"))

@@ -1,28 +1,20 @@
-"""Customer rules: creating and finding customers, and the customer card."""
+"""Customer rules: creating, changing and finding customers, their products and orders."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from helpdesk.auth.service import normalise_email
 from helpdesk.customers.phones import normalise_phone
-from helpdesk.errors import Invalid, NotFound
+from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.extensions import db
-from helpdesk.models import Customer, CustomerEmail, CustomerPhone, CustomerProduct, Organization, Ticket
-from helpdesk.models.customers import CHANNELS, SEGMENTS
+from helpdesk.models import Customer, CustomerEmail, CustomerPhone, CustomerProduct, Order, Organization, Product
+from helpdesk.models.customers import CHANNELS, LIFECYCLE_STAGES, SEGMENTS
 from helpdesk.models.tickets import OPEN_STATUSES
 from helpdesk.permissions import require, scope_customers
-
-
-def get_customer(user, customer_id: int) -> Customer:
-    """The customer, if `user` may see it; otherwise NotFound (existence is not revealed)."""
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound("No such customer.")
-    require(user, "customer.view", customer, hide=True)
-    return customer
 
 
 def search_customers(user, *, q: str | None, email: str | None, phone: str | None, region: str, limit: int) -> list[Customer]:
@@ -44,100 +36,174 @@ def search_customers(user, *, q: str | None, email: str | None, phone: str | Non
     return list(db.session.scalars(stmt.order_by(Customer.name, Customer.id).limit(limit)))
 
 
-def create_customer(data: dict, region: str) -> Customer:
-    """A new customer from API/form data; every bad field is reported at once."""
+CUSTOMER_FIELDS = ("name", "email", "phone", "phones", "organization", "language", "preferred_channel", "segment",
+                   "lifecycle_stage", "notes", "consent_email", "consent_sms", "consent_surveys")
+
+
+def _customer_values(data: dict, region: str, *, partial: bool) -> dict:
+    """Checked values for the fields present in `data` (all required ones when not partial)."""
     errors: dict[str, str] = {}
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        errors["name"] = "is required"
-    elif len(name) > 200:
-        errors["name"] = "at most 200 characters"
-    email = None
-    if data.get("email") not in (None, ""):
-        try:
-            email = normalise_email(str(data["email"]))
-        except Invalid as error:
-            errors.update(error.fields)
-    raw_phones = []
-    if data.get("phone") not in (None, ""):
-        raw_phones.append(data["phone"])
-    if data.get("phones") is not None:
-        if not isinstance(data["phones"], list):
-            errors["phones"] = "must be a list of phone numbers"
+    values: dict = {}
+    unknown = set(data) - set(CUSTOMER_FIELDS)
+    for name in unknown:
+        errors[name] = "unknown field"
+    if "name" in data or not partial:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            errors["name"] = "is required"
+        elif len(name) > 200:
+            errors["name"] = "at most 200 characters"
         else:
-            raw_phones.extend(data["phones"])
-    numbers: list[str] = []
-    for raw in raw_phones:
-        number = normalise_phone(raw, region) if isinstance(raw, str) else None
-        if number is None:
-            errors["phone" if "phone" in data and raw == data.get("phone") else "phones"] = f"not a phone number: {raw!r}"
-        elif number not in numbers:
-            numbers.append(number)
-    language = data.get("language") or "fr"
-    if language not in ("fr", "en"):
-        errors["language"] = "must be fr or en"
-    channel = data.get("preferred_channel")
-    if channel is not None and channel not in CHANNELS:
-        errors["preferred_channel"] = f"must be one of {', '.join(CHANNELS)}"
-    segment = data.get("segment") or "standard"
-    if segment not in SEGMENTS:
-        errors["segment"] = f"must be one of {', '.join(SEGMENTS)}"
-    organization = None
-    org_name = data.get("organization")
-    if org_name is not None:
-        if not isinstance(org_name, str) or not org_name.strip():
-            errors["organization"] = "must be an organization name"
-        else:
-            organization = db.session.scalar(select(Organization).where(Organization.name == org_name.strip()))
-            if organization is None:
-                organization = Organization(name=org_name.strip())
+            values["name"] = name.strip()
+    if "email" in data:
+        values["email"] = None
+        if data["email"] not in (None, ""):
+            try:
+                values["email"] = normalise_email(str(data["email"]))
+            except Invalid as error:
+                errors.update(error.fields)
+    if "phone" in data or "phones" in data:
+        raw_phones = []
+        if data.get("phone") not in (None, ""):
+            raw_phones.append(("phone", data["phone"]))
+        if data.get("phones") is not None:
+            if not isinstance(data["phones"], list):
+                errors["phones"] = "must be a list of phone numbers"
+            else:
+                raw_phones.extend(("phones", p) for p in data["phones"])
+        numbers: list[str] = []
+        for field_name, raw in raw_phones:
+            number = normalise_phone(raw, region) if isinstance(raw, str) else None
+            if number is None:
+                errors[field_name] = f"not a phone number: {raw!r}"
+            elif number not in numbers:
+                numbers.append(number)
+        values["phones"] = numbers
+    if "language" in data or not partial:
+        language = data.get("language") or "fr"
+        if language not in ("fr", "en"):
+            errors["language"] = "must be fr or en"
+        values["language"] = language
+    if "preferred_channel" in data:
+        channel = data["preferred_channel"]
+        if channel is not None and channel not in CHANNELS:
+            errors["preferred_channel"] = f"must be one of {', '.join(CHANNELS)}"
+        values["preferred_channel"] = channel
+    if "segment" in data or not partial:
+        segment = data.get("segment") or "standard"
+        if segment not in SEGMENTS:
+            errors["segment"] = f"must be one of {', '.join(SEGMENTS)}"
+        values["segment"] = segment
+    if "lifecycle_stage" in data:
+        if data["lifecycle_stage"] not in LIFECYCLE_STAGES:
+            errors["lifecycle_stage"] = f"must be one of {', '.join(LIFECYCLE_STAGES)}"
+        values["lifecycle_stage"] = data["lifecycle_stage"]
+    if "notes" in data:
+        notes = data["notes"]
+        if notes is not None and (not isinstance(notes, str) or len(notes) > 4000):
+            errors["notes"] = "must be text of at most 4000 characters"
+        values["notes"] = notes
+    for flag in ("consent_email", "consent_sms", "consent_surveys"):
+        if flag in data:
+            if not isinstance(data[flag], bool):
+                errors[flag] = "must be true or false"
+            values[flag] = data[flag]
+    if "organization" in data:
+        org_name = data["organization"]
+        values["organization"] = None
+        if org_name is not None:
+            if not isinstance(org_name, str) or not org_name.strip():
+                errors["organization"] = "must be an organization name"
+            else:
+                organization = db.session.scalar(select(Organization).where(Organization.name == org_name.strip()))
+                values["organization"] = organization or Organization(name=org_name.strip())
     if errors:
         raise Invalid(errors)
-    customer = Customer(
-        name=name.strip(),
-        email=email,
-        language=language,
-        preferred_channel=channel,
-        segment=segment,
-        organization=organization,
-        phones=[CustomerPhone(number=n) for n in numbers],
-    )
+    return values
+
+
+def create_customer(data: dict, region: str) -> Customer:
+    """A new customer from API/form data; every bad field is reported at once."""
+    values = _customer_values(data, region, partial=False)
+    numbers = values.pop("phones", [])
+    customer = Customer(**values, phones=[CustomerPhone(number=n) for n in numbers])
     db.session.add(customer)
     return customer
 
 
-@dataclass(frozen=True)
-class CustomerCard:
-    customer: Customer
-    products: list[CustomerProduct]
-    open_tickets: list[Ticket]
-    recent_tickets: list[Ticket]
-    tickets_total: int
-    tickets_open: int
+def update_customer(customer: Customer, data: dict, region: str) -> Customer:
+    """A partial update; phones, when given, replace the customer's numbers."""
+    values = _customer_values(data, region, partial=True)
+    numbers = values.pop("phones", None)
+    for key, value in values.items():
+        setattr(customer, key, value)
+    if numbers is not None:
+        existing = {p.number: p for p in customer.phones}
+        customer.phones = [existing.get(n) or CustomerPhone(number=n) for n in numbers]
+    return customer
 
 
-def customer_card(user, customer_id: int, recent: int = 10) -> CustomerCard:
-    """Everything an agent needs about a customer, in a fixed number of queries."""
-    customer = get_customer(user, customer_id)
-    products = list(
-        db.session.scalars(
-            select(CustomerProduct)
-            .where(CustomerProduct.customer_id == customer.id)
-            .options(selectinload(CustomerProduct.product))
-            .order_by(CustomerProduct.purchased_at.desc())
-        )
-    )
-    open_tickets = list(
-        db.session.scalars(
-            select(Ticket)
-            .where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
-            .order_by(Ticket.created_at.desc())
-        )
-    )
-    recent_tickets = list(
-        db.session.scalars(
-            select(Ticket).where(Ticket.customer_id == customer.id).order_by(Ticket.created_at.desc()).limit(recent)
-        )
-    )
-    total = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.customer_id == customer.id))
-    return CustomerCard(customer, products, open_tickets, recent_tickets, total or 0, len(open_tickets))
+def _date(value, name: str, errors: dict):
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        errors[name] = "must be a date YYYY-MM-DD"
+        return None
+
+
+def add_product(customer: Customer, data: dict) -> CustomerProduct:
+    errors: dict[str, str] = {}
+    sku = data.get("sku")
+    product = db.session.scalar(select(Product).where(Product.sku == sku)) if isinstance(sku, str) else None
+    if product is None:
+        errors["sku"] = "no product with this SKU"
+    purchased = _date(data.get("purchased_at"), "purchased_at", errors)
+    warranty = _date(data.get("warranty_until"), "warranty_until", errors)
+    contract = _date(data.get("contract_until"), "contract_until", errors)
+    for name in ("serial", "plan"):
+        if data.get(name) is not None and (not isinstance(data[name], str) or len(data[name]) > 100):
+            errors[name] = "must be text of at most 100 characters"
+    if errors:
+        raise Invalid(errors)
+    if warranty is None and purchased is not None and product.warranty_months:
+        from helpdesk.customers.rules import add_months
+
+        warranty = add_months(purchased, product.warranty_months)
+    owned = CustomerProduct(customer=customer, product=product, serial=data.get("serial"), purchased_at=purchased,
+                            warranty_until=warranty, contract_until=contract, plan=data.get("plan"))
+    db.session.add(owned)
+    return owned
+
+
+def add_order(customer: Customer, data: dict) -> Order:
+    errors: dict[str, str] = {}
+    try:
+        amount = Decimal(str(data.get("amount")))
+        if not amount.is_finite() or amount < 0 or amount > Decimal("1e9"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["amount"] = "must be a positive amount"
+        amount = None
+    currency = data.get("currency") or "EUR"
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        errors["currency"] = "must be a 3-letter currency code"
+    ordered_at = None
+    try:
+        ordered_at = datetime.fromisoformat(data.get("ordered_at"))
+        if ordered_at.tzinfo is None:
+            errors["ordered_at"] = "must carry a UTC offset, e.g. 2026-03-01T10:00:00+01:00"
+    except (TypeError, ValueError):
+        errors["ordered_at"] = "must be an ISO 8601 date-time"
+    reference = data.get("reference")
+    if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
+        errors["reference"] = "must be text of at most 64 characters"
+    if errors:
+        raise Invalid(errors)
+    if reference and db.session.scalar(select(Order.id).where(Order.reference == reference)):
+        raise Conflict("An order with this reference already exists.", {"fields": {"reference": "already imported"}}, code="duplicate")
+    order = Order(customer_id=customer.id, amount=amount.quantize(Decimal("0.01")), currency=currency.upper(),
+                  ordered_at=ordered_at, reference=reference)
+    db.session.add(order)
+    return order

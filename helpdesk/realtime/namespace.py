@@ -1,9 +1,11 @@
 """The /console namespace: authenticated staff only, each in the rooms they may listen to."""
 from __future__ import annotations
 
+import threading
+
 from flask import request
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 
 from helpdesk.extensions import db
 from helpdesk.models import Ticket, utcnow
@@ -21,6 +23,40 @@ def _connecting_user(auth):
 
         return user_for_token(token, utcnow())
     return None
+
+
+class _Viewers:
+    """Who has which ticket open, per socket, in this process (each process announces its own)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_ticket: dict[int, dict[str, tuple[int, str]]] = {}
+
+    def add(self, ticket_id: int, sid: str, user_id: int, name: str) -> list[dict]:
+        with self._lock:
+            self._by_ticket.setdefault(ticket_id, {})[sid] = (user_id, name)
+            return self._list(ticket_id)
+
+    def remove(self, ticket_id: int, sid: str) -> list[dict]:
+        with self._lock:
+            self._by_ticket.get(ticket_id, {}).pop(sid, None)
+            return self._list(ticket_id)
+
+    def drop_sid(self, sid: str) -> list[tuple[int, list[dict]]]:
+        with self._lock:
+            changed = [tid for tid, sids in self._by_ticket.items() if sid in sids]
+            for tid in changed:
+                self._by_ticket[tid].pop(sid, None)
+            return [(tid, self._list(tid)) for tid in changed]
+
+    def _list(self, ticket_id: int) -> list[dict]:
+        seen: dict[int, str] = {}
+        for user_id, name in self._by_ticket.get(ticket_id, {}).values():
+            seen[user_id] = name
+        return [{"user_id": uid, "name": name} for uid, name in sorted(seen.items())]
+
+
+VIEWERS = _Viewers()
 
 
 class ConsoleNamespace(Namespace):
@@ -62,11 +98,15 @@ class ConsoleNamespace(Namespace):
         except (TypeError, ValueError):
             ticket = None
         allowed = ticket is not None and user is not None and may(user, "ticket.view", ticket)
+        if allowed:
+            tid, user_id, name = ticket.id, user.id, user.name
         db.session.remove()
         if not allowed:
             return {"ok": False, "error": "not_found"}
-        join_room(ticket_room(ticket.id))
-        return {"ok": True}
+        join_room(ticket_room(tid))
+        viewers = VIEWERS.add(tid, request.sid, user_id, name)
+        emit("presence", {"ticket_id": tid, "viewers": viewers}, to=ticket_room(tid))
+        return {"ok": True, "viewers": viewers}
 
     def on_ticket_typing(self, data):
         """Tell the others on this ticket that this agent is typing a reply (collision warning)."""
@@ -86,7 +126,13 @@ class ConsoleNamespace(Namespace):
         ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
         if isinstance(ticket_id, int):
             leave_room(ticket_room(ticket_id))
+            viewers = VIEWERS.remove(ticket_id, request.sid)
+            emit("presence", {"ticket_id": ticket_id, "viewers": viewers}, to=ticket_room(ticket_id))
         return {"ok": True}
+
+    def on_disconnect(self, reason=None):
+        for ticket_id, viewers in VIEWERS.drop_sid(request.sid):
+            emit("presence", {"ticket_id": ticket_id, "viewers": viewers}, to=ticket_room(ticket_id))
 
 
 def register_namespace(socketio) -> None:

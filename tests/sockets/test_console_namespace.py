@@ -13,12 +13,14 @@ def crew(app, factory, auth):
         db.session.add_all([n1, billing])
         db.session.commit()
         n1_id, billing_id = n1.id, billing.id
-    factory.user("agent", email="n1@example.com", team_ids=[n1_id])
-    factory.user("agent", email="billing@example.com", team_ids=[billing_id])
-    factory.user("lead", email="lead@example.com")
-    factory.user("customer", email="alice@example.com")
+    ids = {
+        "n1": factory.user("agent", email="n1@example.com", name="Nina Un", team_ids=[n1_id]),
+        "billing": factory.user("agent", email="billing@example.com", name="Bill Facture", team_ids=[billing_id]),
+        "lead": factory.user("lead", email="lead@example.com", name="Léa Lead"),
+        "alice": factory.user("customer", email="alice@example.com"),
+    }
     return {
-        "n1": n1_id, "billing": billing_id,
+        "n1": n1_id, "billing": billing_id, "ids": ids,
         "tokens": {who: auth.token(f"{who}@example.com") for who in ("n1", "billing", "lead", "alice")},
     }
 
@@ -47,7 +49,8 @@ def test_watching_a_ticket_requires_being_allowed(client, connect, crew):
                            headers={"Authorization": f"Bearer {crew['tokens']['alice']}"})
     ticket_id = response.get_json()["id"]
     n1 = connect(crew["tokens"]["n1"])
-    assert n1.emit("ticket:watch", {"ticket_id": ticket_id}) == {"ok": True}
+    ack = n1.emit("ticket:watch", {"ticket_id": ticket_id})
+    assert ack["ok"] is True and [v["user_id"] for v in ack["viewers"]] == [crew["ids"]["n1"]]
     assert n1.emit("ticket:watch", {"ticket_id": 999999}) == {"ok": False, "error": "not_found"}
     assert n1.emit("ticket:watch", {"ticket_id": "x"}) == {"ok": False, "error": "not_found"}
 
@@ -64,3 +67,23 @@ def test_rolled_back_changes_are_never_announced(app, connect, crew):
         db.session.commit()
     received = n1.received("ticket:updated", within=1.0)
     assert [e["note"] for e in received] == ["committed"]
+
+
+def test_presence_shows_who_else_is_on_a_ticket_and_who_types(client, connect, crew):
+    response = client.post("/api/v1/tickets", json={"subject": "Panne", "body": "x"},
+                           headers={"Authorization": f"Bearer {crew['tokens']['alice']}"})
+    ticket_id = response.get_json()["id"]
+    n1 = connect(crew["tokens"]["n1"])
+    lead = connect(crew["tokens"]["lead"])
+    billing = connect(crew["tokens"]["billing"])
+    n1.emit("ticket:watch", {"ticket_id": ticket_id})
+    lead.emit("ticket:watch", {"ticket_id": ticket_id})
+    seen = n1.wait_for("presence", predicate=lambda d: len(d.get("viewers", [])) == 2)
+    assert {v["name"] for v in seen["viewers"]} == {"Nina Un", "Léa Lead"}
+    lead.emit("ticket:typing", {"ticket_id": ticket_id, "typing": True})
+    typing = n1.wait_for("presence", predicate=lambda d: "typing" in d)
+    assert typing == {"ticket_id": ticket_id, "user_id": crew["ids"]["lead"], "name": "Léa Lead", "typing": True}
+    assert billing.received("presence", within=0.5) == []  # not watching: hears nothing
+    lead.close()
+    after = n1.wait_for("presence", predicate=lambda d: len(d.get("viewers", [])) == 1)
+    assert after["viewers"][0]["name"] == "Nina Un"

@@ -1,0 +1,1 @@
+"""Telephony (CTI): call events from the PBX bridge, caller matching, screen-pop."""

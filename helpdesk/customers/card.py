@@ -1,0 +1,169 @@
+"""The customer card (customer 360): everything about a customer in a small, fixed number of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import String, and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
+
+from helpdesk.errors import Invalid, NotFound
+from helpdesk.extensions import db
+from helpdesk.models import Customer, CustomerProduct, Interaction, Message, Ticket
+from helpdesk.models.tickets import OPEN_STATUSES
+from helpdesk.permissions import require
+from helpdesk.text import html_to_text
+
+TIMELINE_PAGE = 20
+SUMMARY_CHARS = 240
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    kind: str  # ticket, reply_in, reply_out, call, email_in, email_out, portal_visit, survey, ...
+    at: datetime
+    id: int
+    ticket_id: int | None
+    ticket_number: int | None
+    channel: str | None
+    summary: str
+
+    @property
+    def cursor(self) -> dict:
+        return {"at": self.at.isoformat(), "kind": self.kind, "id": self.id}
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    customer: Customer
+    products: list[CustomerProduct]
+    open_tickets: list[Ticket]
+    recent_tickets: list[Ticket]
+    timeline: list[TimelineItem]
+    timeline_next: dict | None
+    tickets_total: int
+    tickets_open: int
+    today: date
+
+    def warranty_expired(self, owned: CustomerProduct) -> bool:
+        end = owned.contract_until or owned.warranty_until
+        return end is not None and end < self.today
+
+    @property
+    def has_scores(self) -> bool:
+        c = self.customer
+        return any(v is not None for v in (c.csat_score, c.nps_class, c.rfm_recency, c.customer_score))
+
+
+def get_customer(user, customer_id: int) -> Customer:
+    customer = db.session.scalar(
+        select(Customer).where(Customer.id == customer_id).options(
+            joinedload(Customer.organization), selectinload(Customer.phones), selectinload(Customer.emails)
+        )
+    )
+    if customer is None:
+        raise NotFound("No such customer.")
+    require(user, "customer.view", customer, hide=True)
+    return customer
+
+
+def customer_card(user, customer_id: int, *, now: datetime, recent: int = 10, timeline_limit: int = TIMELINE_PAGE,
+                  timeline_cursor: dict | None = None) -> CustomerCard:
+    """The card, whatever the history's size: customer, products, open and recent tickets, one page of
+    timeline, and counts; 7 queries."""
+    customer = get_customer(user, customer_id)
+    products = list(db.session.scalars(
+        select(CustomerProduct).where(CustomerProduct.customer_id == customer.id)
+        .options(joinedload(CustomerProduct.product))
+        .order_by(CustomerProduct.purchased_at.desc().nulls_last(), CustomerProduct.id.desc())
+    ))
+    open_tickets = list(db.session.scalars(
+        select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
+        .order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id).limit(50)
+    ))
+    recent_tickets = list(db.session.scalars(
+        select(Ticket).where(Ticket.customer_id == customer.id)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(recent)
+    ))
+    total, open_count = db.session.execute(
+        select(func.count(Ticket.id), func.count(Ticket.id).filter(Ticket.status.in_(OPEN_STATUSES)))
+        .where(Ticket.customer_id == customer.id)
+    ).one()
+    items, next_cursor = timeline_page(customer.id, limit=timeline_limit, cursor=timeline_cursor)
+    return CustomerCard(customer, products, open_tickets, recent_tickets, items, next_cursor, total, open_count,
+                        now.date())
+
+
+def timeline_page(customer_id: int, *, limit: int, cursor: dict | None) -> tuple[list[TimelineItem], dict | None]:
+    """Every contact, newest first, as one UNION ALL query with keyset paging on (at, kind, id)."""
+    tickets = select(
+        literal("ticket", String).label("kind"), Ticket.created_at.label("at"), Ticket.id.label("id"),
+        Ticket.id.label("ticket_id"), Ticket.number.label("ticket_number"), Ticket.channel.label("channel"),
+        Ticket.subject.label("summary"),
+    ).where(Ticket.customer_id == customer_id)
+    messages = select(
+        _message_kind().label("kind"),
+        Message.created_at.label("at"), Message.id.label("id"), Ticket.id.label("ticket_id"),
+        Ticket.number.label("ticket_number"), Message.channel.label("channel"),
+        func.substr(Message.body, 1, SUMMARY_CHARS * 2).label("summary"),
+    ).join(Ticket, Ticket.id == Message.ticket_id).where(
+        Ticket.customer_id == customer_id, Message.kind == "reply",
+        # The ticket's first message is the ticket itself on the timeline.
+        Message.created_at > Ticket.created_at,
+    )
+    interactions = select(
+        Interaction.kind.label("kind"), Interaction.occurred_at.label("at"), Interaction.id.label("id"),
+        Interaction.ticket_id.label("ticket_id"), literal(None).label("ticket_number"),
+        Interaction.channel.label("channel"), Interaction.summary.label("summary"),
+    ).where(Interaction.customer_id == customer_id)
+    union = union_all(tickets, messages, interactions).subquery("timeline")
+    stmt = select(union)
+    if cursor:
+        at, kind, last_id = _cursor(cursor)
+        stmt = stmt.where(or_(
+            union.c.at < at,
+            and_(union.c.at == at, union.c.kind < kind),
+            and_(union.c.at == at, union.c.kind == kind, union.c.id < last_id),
+        ))
+    rows = db.session.execute(stmt.order_by(union.c.at.desc(), union.c.kind.desc(), union.c.id.desc()).limit(limit + 1)).all()
+    items = [
+        TimelineItem(kind=row.kind, at=_aware(row.at), id=row.id, ticket_id=row.ticket_id, ticket_number=row.ticket_number,
+                     channel=row.channel, summary=_summary(row.kind, row.summary))
+        for row in rows[:limit]
+    ]
+    return items, (items[-1].cursor if len(rows) > limit and items else None)
+
+
+def _message_kind():
+    from sqlalchemy import case
+
+    return case((Message.from_customer.is_(True), literal("reply_in", String)), else_=literal("reply_out", String))
+
+
+def _summary(kind: str, text: str | None) -> str:
+    if not text:
+        return ""
+    if kind in ("reply_in", "reply_out"):
+        text = html_to_text(text)
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def _aware(value: datetime) -> datetime:
+    from datetime import timezone
+
+    if isinstance(value, str):  # SQLite hands back text from a UNION of typed columns
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _cursor(cursor: dict) -> tuple[datetime, str, int]:
+    try:
+        at = datetime.fromisoformat(cursor["at"])
+        kind = str(cursor["kind"])
+        last_id = int(cursor["id"])
+    except (KeyError, TypeError, ValueError):
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    if at.tzinfo is None:
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    return at, kind, last_id
