@@ -32,6 +32,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or ""
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Processes of one deployment share this Redis channel for live events.
+    SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or "helpdesk-socketio"
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -46,6 +46,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     socketio.init_app(
         app,
         message_queue=app.config.get("REDIS_URL"),
+        channel=app.config["SOCKETIO_CHANNEL"],
         async_mode="threading",
         cors_allowed_origins=[app.config["BASE_URL"]] if not app.testing else "*",
     )

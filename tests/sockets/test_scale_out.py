@@ -1,0 +1,65 @@
+"""Two server processes behind Redis: a call posted to one reaches an agent connected to the other."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.redis
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def two_servers(app):
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    channel = f"scale-{uuid.uuid4().hex}"
+    env = {**os.environ, "HELPDESK_ENV": "testing", "INSTANCE_PATH": app.instance_path,
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://"),
+           "REDIS_URL": app.config["REDIS_URL"], "SOCKETIO_CHANNEL": channel, "CTI_TOKEN": "test-cti-token"}
+    processes, urls = [], []
+    for _ in range(2):
+        port = _free_port()
+        processes.append(subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env={**env, "PORT": str(port)},
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}")
+    for url in urls:
+        for _ in range(100):
+            try:
+                requests.get(url + "/login", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+    yield urls
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_call_posted_to_one_process_pops_on_the_other(two_servers, factory, client, auth):
+    from tests.sockets.conftest import Listener
+
+    factory.user("agent", email="ana@example.com", availability="available")
+    token = auth.token("ana@example.com")
+    first, second = two_servers
+    listener = Listener(second, token)
+    try:
+        response = requests.post(first + "/api/v1/cti/events", headers={"X-CTI-Token": "test-cti-token"},
+                                 json={"event": "newCall", "call_id": "multi-1", "from": "0612345678", "direction": "in"})
+        assert response.status_code == 200
+        assert listener.wait_for("call:incoming", timeout=10)["call_id"] == "multi-1"
+    finally:
+        listener.close()
