@@ -176,7 +176,8 @@ class Factory:
             db.session.add(ticket)
             db.session.flush()
             ticket.number = 10000 + ticket.id
-            db.session.add(Message(ticket=ticket, kind="reply", from_customer=True, body="<p>Bonjour, ça ne marche plus.</p>"))
+            db.session.add(Message(ticket=ticket, kind="reply", from_customer=True, body="<p>Bonjour, ça ne marche plus.</p>",
+                                   created_at=ticket.created_at))
             db.session.commit()
             return ticket.id
 

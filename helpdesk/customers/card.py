@@ -77,13 +77,14 @@ def customer_card(user, customer_id: int, *, now: datetime, recent: int = 10, ti
         .options(joinedload(CustomerProduct.product))
         .order_by(CustomerProduct.purchased_at.desc().nulls_last(), CustomerProduct.id.desc())
     ))
+    ticket_loads = (selectinload(Ticket.tags), joinedload(Ticket.team))
     open_tickets = list(db.session.scalars(
         select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
-        .order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id).limit(50)
+        .options(*ticket_loads).order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id).limit(50)
     ))
     recent_tickets = list(db.session.scalars(
         select(Ticket).where(Ticket.customer_id == customer.id)
-        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(recent)
+        .options(*ticket_loads).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(recent)
     ))
     total, open_count = db.session.execute(
         select(func.count(Ticket.id), func.count(Ticket.id).filter(Ticket.status.in_(OPEN_STATUSES)))

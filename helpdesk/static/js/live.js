@@ -129,8 +129,8 @@
     if (!queue) return;
     fetch(location.href, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
       var doc = new DOMParser().parseFromString(html, "text/html");
-      var fresh = doc.querySelector("[data-live-queue] tbody");
-      var current = document.querySelector("[data-live-queue] tbody");
+      var fresh = doc.querySelector("[data-live-queue]");
+      var current = document.querySelector("[data-live-queue]");
       if (fresh && current) {
         var checked = Array.prototype.map.call(current.querySelectorAll("input:checked"), function (i) { return i.value; });
         current.replaceWith(fresh);
@@ -201,14 +201,16 @@
   }
 
   // --- connection ------------------------------------------------------------------------------
+  var everConnected = false;
   socket.on("connect", function () {
     status.hidden = true;
+    // After a dropped connection, events may have been missed: resync the queue.
+    if (everConnected) refreshQueue();
+    everConnected = true;
     if (ticketPage) socket.emit("ticket:watch", { ticket_id: parseInt(ticketPage.getAttribute("data-ticket-id"), 10) }, function (ack) {
       if (ack && ack.viewers) renderPresence(ack.viewers);
     });
   });
   socket.on("disconnect", function () { showStatus(T.offline, false); });
-  // After a dropped connection, events may have been missed: resync the queue.
-  socket.io.on("reconnect", refreshQueue);
   window.helpdeskLive = { socket: socket, refreshQueue: refreshQueue };
 })();
