@@ -10,6 +10,20 @@ from helpdesk.extensions import db
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
+tickets_cli = AppGroup("tickets", help="Ticket housekeeping.")
+
+
+@tickets_cli.command("auto-close")
+def auto_close_command():
+    """Close tickets resolved AUTO_CLOSE_DAYS ago or more (also done by the background sweeper)."""
+    from flask import current_app
+
+    from helpdesk.sla.background import close_forgotten_resolved
+
+    total = 0
+    while (closed := close_forgotten_resolved(current_app, db.session)):
+        total += closed
+    click.echo(f"closed {total} resolved tickets")
 
 
 @users_cli.command("create")
@@ -72,4 +86,5 @@ def register_cli(app: Flask) -> None:
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(tickets_cli)
     app.cli.add_command(sla_cli)

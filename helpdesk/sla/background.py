@@ -59,6 +59,16 @@ def _in_cli_command() -> bool:
     return context is not None and context.info_name != "run"
 
 
+def close_forgotten_resolved(app: Flask, session) -> int:
+    """Resolved tickets the customer did not come back to close after AUTO_CLOSE_DAYS."""
+    from helpdesk.models.types import utcnow
+    from helpdesk.tickets.service import auto_close_resolved
+
+    closed = auto_close_resolved(session, utcnow(), app.config["AUTO_CLOSE_DAYS"])
+    session.commit()
+    return closed
+
+
 def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
     from helpdesk.extensions import db
     from helpdesk.models.types import utcnow
@@ -68,6 +78,7 @@ def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
         with app.app_context():
             try:
                 sweep(db.session, utcnow())
+                close_forgotten_resolved(app, db.session)
             except Exception:  # a failed pass is rolled back and retried by the next one
                 log.exception("SLA sweep failed")
                 db.session.rollback()

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from helpdesk.models import OutboxMessage, SlaClock, Ticket, TicketEvent, User, team_members
 from helpdesk.models.tickets import PRIORITIES
 from helpdesk.models.users import STAFF_ROLES
-from helpdesk.realtime.events import LEADS_ROOM, emit_after_commit, team_room, user_room
+from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
 from helpdesk.sla.clock import BREACHED, RUNNING, WARNING
 from helpdesk.sla.service import SlaContext, load_sla_context, refresh_sla_for_tickets
 
@@ -175,6 +175,10 @@ def _run_batch(
     session.flush()
     # A raised priority or another team may bring another policy; and the tickets show the new state.
     refresh_sla_for_tickets(session, list(tickets), now, ctx)
+    # Queues and open ticket pages redraw: badges changed, and escalations may have moved the ticket.
+    for ticket_id, ticket in tickets.items():
+        rooms = [STAFF_ROOM, ticket_room(ticket_id)] + ([team_room(ticket.team_id)] if ticket.team_id else [])
+        emit_after_commit(session, "ticket:updated", {"ticket_id": ticket_id, "number": ticket.number, "reason": "sla"}, rooms)
     return claimed, escalations
 
 

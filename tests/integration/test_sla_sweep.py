@@ -41,11 +41,20 @@ def session(db_session):
 
 
 @pytest.fixture()
-def live(monkeypatch):
-    """Live events as they leave after commit."""
+def live(monkeypatch, queue_refreshes):
+    """SLA live events as they leave after commit (the queue refreshes are in `queue_refreshes`)."""
     sent = []
-    monkeypatch.setattr("helpdesk.realtime.events.emit_now", sent.append)
+
+    def record(event):
+        (sent if event.name.startswith("sla:") else queue_refreshes).append(event)
+
+    monkeypatch.setattr("helpdesk.realtime.events.emit_now", record)
     return sent
+
+
+@pytest.fixture()
+def queue_refreshes():
+    return []
 
 
 @pytest.fixture()
@@ -120,7 +129,7 @@ def test_sweep_warns_once_then_breaches_once(session, desk, live):
     assert [(e.name, e.payload["state"]) for e in live] == [("sla:warning", "warning"), ("sla:breached", "breached")]
 
 
-def test_live_events_reach_the_assignee_the_team_and_the_leads(session, desk, live):
+def test_live_events_reach_the_assignee_the_team_and_the_leads(session, desk, live, queue_refreshes):
     ticket = open_ticket(session, desk, monday(9, 0))
     sweep(session, monday(10, 5))  # straight past the deadline: a breach, no warning first
 
@@ -134,6 +143,9 @@ def test_live_events_reach_the_assignee_the_team_and_the_leads(session, desk, li
         "due_at": "2026-06-08T08:00:00+00:00",
         "state": "breached",
     }
+    # Queues and the open ticket page redraw with the new badge.
+    assert [(e.name, e.payload["ticket_id"]) for e in queue_refreshes] == [("ticket:updated", ticket.id)]
+    assert "staff" in queue_refreshes[0].rooms
 
 
 def test_events_of_a_failed_batch_are_never_sent(session, desk, live, monkeypatch):
@@ -152,7 +164,8 @@ def test_events_of_a_failed_batch_are_never_sent(session, desk, live, monkeypatc
     monkeypatch.undo()
     monkeypatch.setattr("helpdesk.realtime.events.emit_now", live.append)
     assert sweep(session, monday(10, 6)).breaches == 1  # the next sweep picks it up
-    assert count(session, OutboxMessage) == 1 and len(live) == 1
+    assert count(session, OutboxMessage) == 1
+    assert [e.name for e in live] == ["sla:breached", "ticket:updated"]
 
 
 def test_no_warning_while_waiting_on_the_customer(session, desk, live):

@@ -234,3 +234,24 @@ def test_list_filters_and_keyset_pages(client, people):
     bad = client.get("/api/v1/tickets?status=lost&sla=late", headers=people["agent_h"])
     assert bad.status_code == 400 and set(bad.get_json()["error"]["details"]["fields"]) == {"status", "sla"}
     assert client.get("/api/v1/tickets?cursor=garbage", headers=people["agent_h"]).status_code == 400
+
+
+def test_resolved_tickets_close_themselves_after_the_delay(app, client, people, runner):
+    from datetime import timedelta
+
+    from helpdesk.extensions import db
+    from helpdesk.models import Ticket, TicketEvent, utcnow
+
+    old, recent = _create(client, people), _create(client, people)
+    with app.app_context():
+        for tid, days in ((old["id"], 8), (recent["id"], 2)):
+            ticket = db.session.get(Ticket, tid)
+            ticket.status, ticket.resolved_at = "resolved", utcnow() - timedelta(days=days)
+        db.session.commit()
+    result = runner.invoke(args=["tickets", "auto-close"])
+    assert "closed 1 resolved tickets" in result.output
+    with app.app_context():
+        assert db.session.get(Ticket, old["id"]).status == "closed"
+        assert db.session.get(Ticket, recent["id"]).status == "resolved"
+        closing = db.session.query(TicketEvent).filter_by(ticket_id=old["id"], field="status", new_value="closed").one()
+        assert closing.actor_id is None  # done by the system

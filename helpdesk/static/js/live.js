@@ -147,7 +147,7 @@
   socket.on("ticket:created", queueChanged);
   socket.on("ticket:updated", function (data) {
     queueChanged();
-    if (ticketPage && String(data.ticket_id) === ticketPage.getAttribute("data-ticket-id") &&
+    if (ticketPage && String(data.ticket_id) === ticketPage.getAttribute("data-ticket-id") && data.version !== undefined &&
         String(data.version) !== ticketPage.getAttribute("data-version")) {
       showStatus(T.changed, true);
     }
