@@ -43,7 +43,7 @@ seed: migrate
 	$(FLASK) demo seed
 
 serve:
-	$(BIN)/python wsgi.py
+	CTI_TOKEN=$${CTI_TOKEN:-demo-cti} $(BIN)/python wsgi.py
 
 run: seed serve
 
