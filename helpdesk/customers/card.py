@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import String, and_, func, literal, or_, select, union_all
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.extensions import db
@@ -112,11 +112,12 @@ def timeline_page(customer_id: int, *, limit: int, cursor: dict | None) -> tuple
         # The ticket's first message is the ticket itself on the timeline.
         Message.created_at > Ticket.created_at,
     )
+    linked = aliased(Ticket)
     interactions = select(
         Interaction.kind.label("kind"), Interaction.occurred_at.label("at"), Interaction.id.label("id"),
-        Interaction.ticket_id.label("ticket_id"), literal(None).label("ticket_number"),
+        Interaction.ticket_id.label("ticket_id"), linked.number.label("ticket_number"),
         Interaction.channel.label("channel"), Interaction.summary.label("summary"),
-    ).where(Interaction.customer_id == customer_id)
+    ).outerjoin(linked, linked.id == Interaction.ticket_id).where(Interaction.customer_id == customer_id)
     union = union_all(tickets, messages, interactions).subquery("timeline")
     stmt = select(union)
     if cursor:
