@@ -11,6 +11,20 @@ from helpdesk.extensions import db
 users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 tickets_cli = AppGroup("tickets", help="Ticket housekeeping.")
+mail_cli = AppGroup("mail", help="E-mail.")
+
+
+@mail_cli.command("send")
+def mail_send_command():
+    """Deliver the outbox now (the background sweeper does it every pass)."""
+    from flask import current_app
+
+    from helpdesk.sla.background import send_outbox
+
+    total = 0
+    while (sent := send_outbox(current_app, db.session)):
+        total += sent
+    click.echo(f"sent {total} message(s)")
 
 
 @tickets_cli.command("auto-close")
@@ -87,4 +101,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(tickets_cli)
+    app.cli.add_command(mail_cli)
     app.cli.add_command(sla_cli)

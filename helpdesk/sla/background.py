@@ -69,6 +69,14 @@ def close_forgotten_resolved(app: Flask, session) -> int:
     return closed
 
 
+def send_outbox(app: Flask, session) -> int:
+    """E-mails written by this pass (breach alerts) and by user actions leave here."""
+    from helpdesk.mail.outbox import MailSettings, deliver_pending
+    from helpdesk.models.types import utcnow
+
+    return deliver_pending(session, MailSettings.from_config(app.config, app.instance_path), utcnow())
+
+
 def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
     from helpdesk.extensions import db
     from helpdesk.models.types import utcnow
@@ -79,6 +87,7 @@ def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
             try:
                 sweep(db.session, utcnow())
                 close_forgotten_resolved(app, db.session)
+                send_outbox(app, db.session)
             except Exception:  # a failed pass is rolled back and retried by the next one
                 log.exception("SLA sweep failed")
                 db.session.rollback()

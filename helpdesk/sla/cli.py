@@ -44,7 +44,7 @@ def recompute_command(batch: int, include_closed: bool, quiet: bool) -> None:
               help="Stop after this many sweeps (0: run until interrupted).")
 def worker_command(interval: float, passes: int) -> None:
     """Sweep every INTERVAL seconds until interrupted (with REDIS_URL, live events reach every server)."""
-    from helpdesk.sla.background import close_forgotten_resolved
+    from helpdesk.sla.background import close_forgotten_resolved, send_outbox
     from helpdesk.sla.sweep import sweep
 
     if not current_app.config.get("REDIS_URL"):
@@ -56,6 +56,7 @@ def worker_command(interval: float, passes: int) -> None:
             try:
                 report = sweep(db.session, utcnow())
                 close_forgotten_resolved(current_app, db.session)
+                send_outbox(current_app, db.session)
                 if report.warnings or report.breaches:
                     click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S} {report.summary()}")
             except Exception:  # keep going: the next pass retries whatever this one rolled back
