@@ -71,12 +71,15 @@ def stem(word: str, lang: str) -> str:
     return STEM_FUNCTIONS[lang](word)
 
 
+_fold_word = lru_cache(maxsize=200_000)(fold)
+
+
 class FoldFilter(Filter):
     """Accent folding as a Whoosh filter (also catches combining marks accent_map misses)."""
 
     def __call__(self, tokens):
         for token in tokens:
-            token.text = fold(token.text)
+            token.text = _fold_word(token.text)
             yield token
 
 

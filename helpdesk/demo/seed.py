@@ -410,6 +410,18 @@ class _Seeder:
         self.product_info = {products[sku]: (family, name) for sku, name, family, *_ in D.PRODUCTS}
         self._commit()
 
+    def canned_responses(self) -> None:
+        """The agents' macros (idempotent by title)."""
+        from helpdesk.models import CannedResponse
+
+        existing = set(db.session.scalars(select(CannedResponse.title)))
+        rows = [spec for spec in CANNED_RESPONSES if spec["title"] not in existing]
+        if rows:
+            db.session.add_all(CannedResponse(**spec) for spec in rows)
+            self._commit()
+        self._count("canned_responses", len(existing))
+        self.report.created["canned_responses"] += len(rows)
+
     def _count(self, name: str, existing: int) -> None:
         self.report.existing[name] += existing
         self.report.created.setdefault(name, 0)
@@ -1108,6 +1120,23 @@ class _Seeder:
 # ---------------------------------------------------------------------------------------------
 
 
+CANNED_RESPONSES = [
+    {"title": "Demande d'informations complémentaires", "set_status": "pending_customer",
+     "body": "Bonjour {{ customer.name }},\n\nPour avancer sur votre demande {{ ticket.number }}, pourriez-vous nous préciser "
+             "le numéro de série de l'appareil et joindre une photo du problème ?\n\nBien cordialement,\n{{ agent.name }}"},
+    {"title": "Redémarrage de la box", "body": "Bonjour {{ customer.name }},\n\nMerci de débrancher votre box 30 secondes, "
+             "de la rebrancher puis d'attendre que le voyant soit blanc fixe (environ 5 minutes). Dites-nous si la connexion revient.\n\n{{ agent.name }}"},
+    {"title": "Clôture après résolution", "set_status": "resolved",
+     "body": "Bonjour {{ customer.name }},\n\nNous considérons votre demande {{ ticket.number }} comme résolue. "
+             "Si le problème revient, répondez simplement à ce message : le dossier sera rouvert.\n\nBonne journée,\n{{ agent.name }}"},
+    {"title": "Prise en charge garantie", "set_priority": "high",
+     "body": "Bonjour {{ customer.name }},\n\nVotre appareil est couvert par la garantie. Nous vous envoyons une étiquette "
+             "de retour prépayée par e-mail ; le remplacement part dès réception.\n\n{{ agent.name }}"},
+    {"title": "Avoir sur facture", "body": "Bonjour {{ customer.name }},\n\nUn avoir a été émis ; il apparaîtra sur votre "
+             "prochaine facture. Toutes nos excuses pour la gêne occasionnée.\n\n{{ agent.name }}"},
+]
+
+
 def seed_demo(
     *,
     customers: int = 500,
@@ -1127,6 +1156,7 @@ def seed_demo(
     seeder = _Seeder(seed, now, progress, report)
     try:
         seeder.reference()
+        seeder.canned_responses()
         if customers:
             seeder.organizations()
         else:
