@@ -17,7 +17,8 @@ def figures_table(results: list[dict]) -> str:
     rows = []
     for r in results:
         if "error" in r:
-            rows.append((r["scenario"], "ERROR", r["error"][:60], "", "", "", "", "", "", r.get("target") or "", "ERR"))
+            rows.append((r["scenario"], "-", "-", "-", str(r["n"]), "-", "-", "-", "-", r.get("target") or "",
+                         "ERROR: " + r["error"][:100]))
             continue
         rss = r.get("server_rss_hwm_mb") if r["transport"] == "http" else r.get("rss_hwm_mb")
         ok = r.get("ok")

@@ -44,7 +44,8 @@ def queue():
     try:
         filters = queries.parse_filters(request.args, default_view="mine")
         cursor = decode_cursor(request.args["cursor"]) if request.args.get("cursor") else None
-        page = queries.queue_page(current_user, filters, limit=PAGE_SIZE, cursor=cursor, sort="sla")
+        page = queries.queue_page(current_user, filters, limit=PAGE_SIZE, cursor=cursor,
+                                  sort="newest" if filters.view == "all" else "sla")
         problem = None
     except Invalid as error:
         filters = queries.QueueFilters(view="mine")

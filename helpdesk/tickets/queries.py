@@ -4,16 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Message, Tag, Ticket, TicketEvent, User
-from helpdesk.models.tickets import OPEN_STATUSES, PRIORITIES, STATUSES, ticket_tags
+from helpdesk.models.tickets import OPEN_PREDICATE, PRIORITIES, STATUSES, ticket_tags
 from helpdesk.permissions import may, require, scope_tickets
 
 VIEWS = ("mine", "team", "unassigned", "at_risk", "breached", "pending", "open", "all")
+_OPEN = text("tickets." + OPEN_PREDICATE)
 
 
 def get_ticket(user, ticket_id: int) -> Ticket:
@@ -119,20 +120,20 @@ def parse_filters(args, *, default_view: str = "all") -> QueueFilters:
 
 def _apply_filters(user: User, stmt, f: QueueFilters):
     if f.view == "mine":
-        stmt = stmt.where(Ticket.assignee_id == user.id, Ticket.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(Ticket.assignee_id == user.id, _OPEN)
     elif f.view == "team":
         team_ids = [t.id for t in user.teams]
-        stmt = stmt.where(Ticket.team_id.in_(team_ids) if team_ids else false(), Ticket.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(Ticket.team_id.in_(team_ids) if team_ids else false(), _OPEN)
     elif f.view == "unassigned":
-        stmt = stmt.where(Ticket.assignee_id.is_(None), Ticket.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(Ticket.assignee_id.is_(None), _OPEN)
     elif f.view == "at_risk":
-        stmt = stmt.where(Ticket.sla_state == "warning", Ticket.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(Ticket.sla_state == "warning", _OPEN)
     elif f.view == "breached":
-        stmt = stmt.where(Ticket.sla_state == "breached", Ticket.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(Ticket.sla_state == "breached", _OPEN)
     elif f.view == "pending":
         stmt = stmt.where(Ticket.status.in_(("pending_customer", "pending_third_party")))
     elif f.view == "open":
-        stmt = stmt.where(Ticket.status.in_(OPEN_STATUSES))
+        stmt = stmt.where(_OPEN)
     if f.status:
         stmt = stmt.where(Ticket.status.in_(f.status))
     if f.priority:
@@ -173,39 +174,38 @@ class Page:
 def queue_page(user: User, f: QueueFilters, *, limit: int, cursor: dict | None, sort: str = "sla") -> Page:
     """One page of tickets, keyset-paginated so page 1,000 costs what page 1 does.
 
-    sort "sla": soonest SLA deadline first, tickets with no running deadline after, by id.
-    sort "newest": newest first (the API's default).
+    sort "sla": soonest SLA deadline first, then tickets with no running deadline, by id. Read in
+    two phases (with a deadline, then without) so each is an ordered walk of one partial index.
+    sort "newest": newest first (the API's default, and the console's "all" view).
     """
-    stmt = _apply_filters(user, scope_tickets(user, select(Ticket)), f)
-    if sort == "sla":
+    base = _apply_filters(user, scope_tickets(user, select(Ticket)), f)
+    loads = (selectinload(Ticket.tags), selectinload(Ticket.team), selectinload(Ticket.customer), selectinload(Ticket.assignee))
+    if sort != "sla":
+        stmt = base.where(Ticket.id < _cursor_id(cursor)) if cursor else base
+        rows = list(db.session.scalars(stmt.order_by(Ticket.id.desc()).limit(limit + 1).options(*loads)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return Page(rows, {"id": rows[-1].id} if more and rows else None)
+
+    rows: list[Ticket] = []
+    in_second_phase = cursor is not None and cursor.get("due") is None
+    if not in_second_phase:
+        stmt = base.where(Ticket.sla_due_at.is_not(None))
         if cursor:
-            due = _cursor_time(cursor.get("due"))
-            last_id = _cursor_id(cursor)
-            if due is not None:
-                stmt = stmt.where(or_(
-                    Ticket.sla_due_at > due,
-                    and_(Ticket.sla_due_at == due, Ticket.id > last_id),
-                    Ticket.sla_due_at.is_(None),
-                ))
-            else:
-                stmt = stmt.where(Ticket.sla_due_at.is_(None), Ticket.id > last_id)
-        stmt = stmt.order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id)
-    else:
-        if cursor:
-            stmt = stmt.where(Ticket.id < _cursor_id(cursor))
-        stmt = stmt.order_by(Ticket.id.desc())
-    stmt = stmt.limit(limit + 1).options(
-        selectinload(Ticket.tags), selectinload(Ticket.team), selectinload(Ticket.customer), selectinload(Ticket.assignee)
-    )
-    rows = list(db.session.scalars(stmt))
+            due, last_id = _cursor_time(cursor.get("due")), _cursor_id(cursor)
+            stmt = stmt.where(or_(Ticket.sla_due_at > due, and_(Ticket.sla_due_at == due, Ticket.id > last_id)))
+        rows = list(db.session.scalars(stmt.order_by(Ticket.sla_due_at, Ticket.id).limit(limit + 1).options(*loads)))
+    if len(rows) <= limit:
+        stmt = base.where(Ticket.sla_due_at.is_(None))
+        if in_second_phase:
+            stmt = stmt.where(Ticket.id > _cursor_id(cursor))
+        rows += list(db.session.scalars(stmt.order_by(Ticket.id).limit(limit + 1 - len(rows)).options(*loads)))
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
     if more and rows:
         last = rows[-1]
-        next_cursor = {"id": last.id}
-        if sort == "sla":
-            next_cursor["due"] = last.sla_due_at.isoformat() if last.sla_due_at else None
+        next_cursor = {"id": last.id, "due": last.sla_due_at.isoformat() if last.sla_due_at else None}
     return Page(rows, next_cursor)
 
 

@@ -255,3 +255,26 @@ def test_resolved_tickets_close_themselves_after_the_delay(app, client, people, 
         assert db.session.get(Ticket, recent["id"]).status == "resolved"
         closing = db.session.query(TicketEvent).filter_by(ticket_id=old["id"], field="status", new_value="closed").one()
         assert closing.actor_id is None  # done by the system
+
+
+def test_sla_sorted_pages_walk_deadlines_then_the_rest(app, client, people):
+    from datetime import timedelta
+
+    from helpdesk.extensions import db
+    from helpdesk.models import Ticket, utcnow
+
+    ids = [_create(client, people, subject=f"T{i}")["id"] for i in range(7)]
+    base = utcnow()
+    dues = {ids[0]: 5, ids[1]: None, ids[2]: 1, ids[3]: None, ids[4]: 1, ids[5]: 3, ids[6]: None}
+    with app.app_context():
+        for tid, hours in dues.items():
+            db.session.get(Ticket, tid).sla_due_at = base + timedelta(hours=hours) if hours is not None else None
+        db.session.commit()
+    seen, cursor = [], None
+    while True:
+        page = client.get("/api/v1/tickets?sort=sla&limit=2" + (f"&cursor={cursor}" if cursor else ""), headers=people["agent_h"]).get_json()
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [ids[2], ids[4], ids[5], ids[0], ids[1], ids[3], ids[6]]
