@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import markdown as markdown_lib
 import nh3
@@ -25,9 +26,24 @@ def sanitise_html(raw: str) -> str:
     )
 
 
+_local = threading.local()
+
+
+def _renderer() -> markdown_lib.Markdown:
+    # Building a Markdown instance costs more than rendering a reply; each thread keeps one and resets it.
+    renderer = getattr(_local, "markdown", None)
+    if renderer is None:
+        renderer = _local.markdown = markdown_lib.Markdown(extensions=["extra", "sane_lists", "nl2br"], output_format="html")
+    return renderer
+
+
 def render_markdown(source: str) -> str:
     """Markdown (as typed in a reply, a note or an article) to sanitised HTML."""
-    rendered = markdown_lib.markdown(source or "", extensions=["extra", "sane_lists", "nl2br"], output_format="html")
+    renderer = _renderer()
+    try:
+        rendered = renderer.convert(source or "")
+    finally:
+        renderer.reset()
     return sanitise_html(rendered)
 
 

@@ -12,6 +12,7 @@ from helpdesk.models import BusinessCalendar, SLAPolicy, Team
 from helpdesk.models.customers import SEGMENTS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
 from helpdesk.sla.calendar import business_hours, parse_hours
+from helpdesk.sla.service import forget_sla_context
 
 ESCALATION_ACTIONS = ("raise_priority", "reassign", "notify")
 
@@ -89,6 +90,7 @@ def update_calendar(session: Session, calendar: BusinessCalendar, data: dict, no
         setattr(calendar, key, value)
     calendar.updated_at = now
     session.flush()
+    forget_sla_context(session)
     refresh_sla_for_calendar(session, calendar.id, now)
     return calendar
 
@@ -110,6 +112,7 @@ def create_team(session: Session, data: dict) -> Team:
         raise Conflict("A team with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
     team = Team(name=name, calendar=calendar, auto_assign=auto_assign, email=data.get("email"))
     session.add(team)
+    forget_sla_context(session)
     return team
 
 
@@ -190,6 +193,7 @@ def create_policy(session: Session, data: dict, now: datetime) -> SLAPolicy:
     policy = SLAPolicy(**values)
     session.add(policy)
     session.flush()
+    forget_sla_context(session)
     refresh_sla_for_policy(session, policy.id, now)
     return policy
 
@@ -206,5 +210,6 @@ def update_policy(session: Session, policy: SLAPolicy, data: dict, now: datetime
         setattr(policy, key, value)
     policy.updated_at = now
     session.flush()
+    forget_sla_context(session)
     refresh_sla_for_policy(session, policy.id, now)
     return policy

@@ -89,8 +89,12 @@ def _reload(user, ticket_id: int) -> dict:
 def create_ticket():
     user = api_user()
     ticket = service.create_ticket(db.session, user, json_body(), utcnow(), channel="api" if user.is_staff else "portal")
+    # Everything the response shows is already in the session: serialise (after the last flush, which
+    # settles the version) before the commit expires it, instead of reading it all back.
+    db.session.flush()
+    data = ticket_json(user, ticket)
     db.session.commit()
-    return _reload(user, ticket.id), 201
+    return data, 201
 
 
 @bp.get("/tickets")

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from helpdesk.auth.security import (
     hash_password,
@@ -66,7 +67,9 @@ def issue_token(user: User, now: datetime, ttl: timedelta, name: str | None = No
 
 
 def user_for_token(token: str, now: datetime) -> User | None:
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    record = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token)).options(joinedload(ApiToken.user))
+    )
     if record is None or record.revoked_at is not None:
         return None
     if record.expires_at is not None and record.expires_at <= now:

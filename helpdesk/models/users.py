@@ -46,6 +46,9 @@ class Team(db.Model):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set by the admin service on configuration changes (not by the round-robin pointer's moves), so
+    # caches of team settings (the SLA context) can tell they are stale.
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, default=utcnow)
 
     calendar: Mapped[Optional["BusinessCalendar"]] = relationship()
     default_sla_policy: Mapped[Optional["SLAPolicy"]] = relationship(

@@ -14,6 +14,7 @@ sweep finds exactly the unannounced ones with one indexed query on (state, warn_
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    event,
     Integer,
     String,
     and_,
@@ -238,8 +240,55 @@ def _build_timeline(
 # --- the computation ----------------------------------------------------------------------------------
 
 
+_CONTEXT_KEY = "helpdesk.sla_context"
+
+
 def load_sla_context(session: Session) -> SlaContext:
-    """Every policy (active or not: escalations follow the ticket's recorded policy), team and calendar."""
+    """Every policy (active or not: escalations follow the ticket's recorded policy), team and calendar.
+
+    Read once per transaction (a ticket save refreshes its SLA and then shows it); forgotten at
+    commit or rollback, and by `forget_sla_context` when policies, teams or calendars change.
+    """
+    cached = session.info.get(_CONTEXT_KEY)
+    if cached is not None:
+        return cached
+    # Across transactions, this process keeps the last context while a one-row fingerprint of the
+    # three tables (row counts and latest changes) says nothing was edited, by any process.
+    fingerprint = (str(session.get_bind().url), *session.execute(_FINGERPRINT).one())
+    with _PROCESS_CACHE_LOCK:
+        hit = _PROCESS_CACHE.get(fingerprint[0])
+    if hit is not None and hit[0] == fingerprint:
+        context = hit[1]
+    else:
+        context = _read_sla_context(session)
+        with _PROCESS_CACHE_LOCK:
+            _PROCESS_CACHE[fingerprint[0]] = (fingerprint, context)
+    session.info[_CONTEXT_KEY] = context
+    return context
+
+
+_PROCESS_CACHE: dict[str, tuple[tuple, SlaContext]] = {}
+_PROCESS_CACHE_LOCK = threading.Lock()
+_FINGERPRINT = select(
+    select(func.count(SLAPolicy.id)).scalar_subquery(), select(func.max(SLAPolicy.updated_at)).scalar_subquery(),
+    select(func.count(BusinessCalendar.id)).scalar_subquery(), select(func.max(BusinessCalendar.updated_at)).scalar_subquery(),
+    select(func.count(Team.id)).scalar_subquery(), select(func.max(Team.updated_at)).scalar_subquery(),
+)
+
+
+def forget_sla_context(session: Session) -> None:
+    session.info.pop(_CONTEXT_KEY, None)
+    with _PROCESS_CACHE_LOCK:
+        _PROCESS_CACHE.clear()
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_transaction(session: Session, *args) -> None:
+    session.info.pop(_CONTEXT_KEY, None)
+
+
+def _read_sla_context(session: Session) -> SlaContext:
     policies = tuple(
         PolicyInfo(
             id=p.id,
@@ -402,21 +451,35 @@ def _stored_clocks(session: Session, ids: Sequence[int]) -> dict[int, dict[str, 
 # --- one ticket, inside the caller's transaction ----------------------------------------------------
 
 
-def refresh_sla(session: Session, ticket: Ticket, now: datetime, context: SlaContext | None = None) -> None:
+def refresh_sla(session: Session, ticket: Ticket, now: datetime, context: SlaContext | None = None,
+                *, new: bool = False) -> None:
     """Recompute the ticket's clocks and due times at `now` (flushes; never commits).
 
     Call it after any change that can move an SLA: new ticket, public message, status, priority,
     type, team or customer change. No matching policy: the clocks are removed and sla_state is None.
+    `new`: the ticket was created in this transaction, so its whole timeline is its creation and
+    nothing needs reading back (the hot path of ticket creation).
     """
     session.flush()  # the ticket's id and created_at, and rows the caller just added
     ctx = context or load_sla_context(session)
-    rows = _ticket_rows(session, [ticket.id])
-    if not rows:
-        return
-    row = rows[0]
+    if new:
+        customer = ticket.customer
+        row = _TicketRow(
+            id=ticket.id, created_at=ticket.created_at, updated_at=ticket.updated_at, status=ticket.status,
+            priority=ticket.priority, type=ticket.type, team_id=ticket.team_id,
+            segment=customer.segment if customer is not None else None, resolved_at=ticket.resolved_at,
+            closed_at=ticket.closed_at, sla=TicketSla(*(getattr(ticket, name) for name in TICKET_SLA_COLUMNS)),
+        )
+        timeline = [TimelineEntry(at=ticket.created_at, kind="created")]
+    else:
+        rows = _ticket_rows(session, [ticket.id])
+        if not rows:
+            return
+        row = rows[0]
+        timeline = _timelines(session, rows)[row.id]
     existing = {clock.metric: clock for clock in ticket.sla_clocks}
     claims = {m: _Claims(c.started_at, c.warned_at, c.breached_at) for m, c in existing.items()}
-    plan = _plan(row, _timelines(session, rows)[row.id], claims, ctx, now)
+    plan = _plan(row, timeline, claims, ctx, now)
 
     if not plan.clocks:
         for clock in list(ticket.sla_clocks):

@@ -140,11 +140,10 @@ def _announce(session: Session, name: str, ticket: Ticket, extra_rooms: tuple[st
     emit_after_commit(session, name, live_payload(ticket), [*rooms, *extra_rooms])
 
 
-def _refresh_sla(session: Session, ticket: Ticket, now: datetime) -> None:
+def _refresh_sla(session: Session, ticket: Ticket, now: datetime, *, new: bool = False) -> None:
     from helpdesk.sla.service import refresh_sla
 
-    session.flush()
-    refresh_sla(session, ticket, now)
+    refresh_sla(session, ticket, now, new=new)
 
 
 # --- assignment -------------------------------------------------------------------------------
@@ -215,10 +214,8 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     ticket = Ticket(
         subject=subject.strip(), customer=customer, requester_id=actor.id if not staff else None,
         channel=channel, status="new", priority=priority, type=ticket_type, team=team, product=product,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, sla_clocks=[], tags=tags or [],
     )
-    if tags:
-        ticket.tags = tags
     if assignee is None and team is not None and team.auto_assign:
         assignee = round_robin_assignee(session, team)
     ticket.assignee = assignee
@@ -226,17 +223,17 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     first = Message(
         ticket=ticket, author_id=actor.id, author_customer_id=customer.id if (customer and not staff) else None,
         kind="reply", from_customer=not staff or bool(data.get("on_behalf_of_customer", True)),
-        body=render_markdown(body), body_source=body, channel=channel, created_at=now,
+        body=render_markdown(body), body_source=body, channel=channel, created_at=now, attachments=[],
     )
     session.add(first)
     if customer is not None:
         customer.last_contact_at = now
-    session.flush()
-    ticket.number = NUMBER_OFFSET + ticket.id
     record(session, ticket, actor, "created", now, data={"channel": channel})
     if assignee is not None:
         record(session, ticket, actor, "changed", now, "assignee", None, assignee.name)
-    _refresh_sla(session, ticket, now)
+    _refresh_sla(session, ticket, now, new=True)
+    # Set after the SLA refresh's flush, so the number and the SLA columns go out in one UPDATE.
+    ticket.number = NUMBER_OFFSET + ticket.id
     _announce(session, "ticket:created", ticket)
     return ticket
 
