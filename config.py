@@ -34,6 +34,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Processes of one deployment share this Redis channel for live events.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or "helpdesk-socketio"
+    # Other origins allowed to open the live connection (comma-separated); by default only the app's own.
+    SOCKETIO_CORS_ORIGINS = [o.strip() for o in (os.environ.get("SOCKETIO_CORS_ORIGINS") or "").split(",") if o.strip()]
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from bench import calls as _calls  # noqa: F401  (registers the telephony and customer-card scenarios)
 from bench import http as _http  # noqa: F401  (registers the HTTP scenarios)
 from bench import scenarios as _scenarios  # noqa: F401  (registers the in-process scenarios)
 from bench.dataset import ROOT, Dataset, default_customers
@@ -78,6 +79,7 @@ def main(argv=None) -> int:
         counter = QueryCounter(db.engine)
     log("picking ids and logging in...")
     ctx = build_context(app)
+    ctx.dataset = dataset
     log(f"data set: {json.dumps(ctx.facts)}; top customer {ctx.top_customer}; deep page {ctx.deep_page}")
     runner = Runner(ctx, args.n, counter, memory=not args.no_memory, log=log)
 

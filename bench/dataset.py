@@ -84,6 +84,7 @@ class Dataset:
         wanted = {"tickets": self.tickets, "customers": self.customers, "database": self.database_url or "sqlite"}
         if all(marker.get(k) == v for k, v in wanted.items()) and marker.get("sla_recomputed"):
             log(f"data set: {self.tickets} tickets / {self.customers} customers already seeded in {self.instance}")
+            self._flask("db", "upgrade")  # a data set made by an older revision follows the schema
         else:
             log(f"data set: seeding {self.tickets} tickets / {self.customers} customers into "
                 f"{self.database_url or self.instance}")

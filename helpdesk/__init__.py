@@ -48,7 +48,8 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
         message_queue=app.config.get("REDIS_URL"),
         channel=app.config["SOCKETIO_CHANNEL"],
         async_mode="threading",
-        cors_allowed_origins=[app.config["BASE_URL"]] if not app.testing else "*",
+        # None: same-origin only (the page's own host), whatever port or name the app is served on.
+        cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,
     )
 
     from helpdesk.auth.loading import init_login
@@ -71,6 +72,9 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.register_blueprint(portal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
+    from knowledge_base import init_app as init_knowledge_base  # KB: search index, /kb and /help pages
+
+    init_knowledge_base(app)
 
     from helpdesk.cli import register_cli
 

@@ -89,6 +89,10 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
     # The seed writes tickets in bulk; their SLA clocks are computed once here (new tickets only).
     computed = recompute_all(db.session, utcnow(), progress=not quiet)
     click.echo(f"SLA clocks computed for {computed} tickets.")
+    from knowledge_base.engine import kb  # the seed writes in bulk: index it all once here
+
+    indexed = kb().rebuild_now(wait=True)
+    click.echo(f"Search index built: {indexed.documents.get('articles', 0)} articles, {indexed.documents.get('tickets', 0)} tickets.")
     click.echo("")
     click.echo("Demo logins (password for all: %s):" % DEMO_LOGINS["password"])
     for role, email in DEMO_LOGINS["accounts"]:
@@ -103,3 +107,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tickets_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(sla_cli)
+    from knowledge_base.cli import kb_cli
+
+    app.cli.add_command(kb_cli)

@@ -138,3 +138,26 @@ def scope_customers(user: Any, stmt: Select) -> Select:
     if getattr(user, "role", None) != "customer" or customer_id is None:
         return stmt.where(false())
     return stmt.where(Customer.id == customer_id)
+
+
+# --- knowledge base (search visibility) -------------------------------------------------------
+
+
+def article_audiences(user: Any) -> tuple[str, ...]:
+    """Visibilities of published articles `user` may read: staff all, anyone else (visitors too) public."""
+    return ("public", "internal") if _is_staff(user) else ("public",)
+
+
+def scope_articles(user: Any, stmt: Select) -> Select:
+    """Restrict an article query to the published articles `user` may read."""
+    from knowledge_base.models import Article
+
+    return stmt.where(Article.status == "published", Article.visibility.in_(article_audiences(user)))
+
+
+def customer_scope(user: Any) -> tuple[int | None, int | None]:
+    """(customer id, organization id when org admin) whose tickets a customer user may see."""
+    if getattr(user, "role", None) != "customer" or not getattr(user, "is_authenticated", False):
+        return None, None
+    return _customer_scope(user)
+

@@ -255,10 +255,14 @@ class IndexStore:
             pool = self._pool.setdefault(key, [])
             searcher = pool.pop() if pool else None
         try:
+            if searcher is not None and not searcher.up_to_date():
+                # Not searcher.refresh(): Whoosh reuses segment readers it considers equal by
+                # segment id alone, with their old deletions, so an updated or deleted document
+                # would still be found. A fresh reader is cheap.
+                _close_quietly(searcher)
+                searcher = None
             if searcher is None:
                 searcher = index.searcher()
-            elif not searcher.up_to_date():
-                searcher = searcher.refresh()
         except Exception as exc:
             if searcher is not None:
                 _close_quietly(searcher)

@@ -124,5 +124,7 @@ class DeflectionEvent(db.Model):
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     article_id: Mapped[Optional[int]] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     query: Mapped[Optional[str]] = mapped_column(String(300))
+    # One new-request form (a random token made by the page): its views and its submission.
+    attempt: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     outcome: Mapped[str] = mapped_column(String(16), default="viewed")  # viewed / submitted / deflected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

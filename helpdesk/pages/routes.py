@@ -14,7 +14,14 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 @login_required
 def lead():
     require(current_user, "lead.view")
-    return render_template("pages/lead.html", backlog=service.lead_overview(utcnow()))
+    now = utcnow()
+    from datetime import timedelta
+
+    from helpdesk.extensions import db
+    from knowledge_base.service import deflection_stats  # KB: deflection panel, last 30 days
+
+    return render_template("pages/lead.html", backlog=service.lead_overview(now),
+                           deflection=deflection_stats(db.session, now - timedelta(days=30), now))
 
 
 @bp.route("/admin")

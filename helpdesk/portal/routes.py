@@ -71,6 +71,9 @@ def new_request():
         try:
             now = utcnow()
             ticket = service.create_ticket(db.session, current_user, data, now, channel="portal")
+            from knowledge_base.service import record_submission  # KB deflection: sent after all
+
+            record_submission(db.session, current_user, request.form.get("kb_attempt"), now)
             upload = form.attachment.data
             if upload and upload.filename:
                 store_attachment(db.session, _attachments_root(), ticket, current_user, upload.stream, upload.filename,

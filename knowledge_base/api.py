@@ -1,0 +1,170 @@
+"""Knowledge-base endpoints of the REST API (API.md), registered on the API blueprint."""
+from __future__ import annotations
+
+from flask import request, url_for
+
+from helpdesk.api import bp
+from helpdesk.api.common import api_user, iso, json_body
+from helpdesk.errors import Invalid
+from helpdesk.extensions import db
+from helpdesk.models import utcnow
+from helpdesk.permissions import may
+from knowledge_base import service
+from knowledge_base.models import Article
+from knowledge_base.search import SearchResult
+
+MAX_SEARCH_LIMIT = 50
+
+
+def article_json(article: Article, user) -> dict:
+    latest = article.versions[-1].number if article.versions else None
+    data = {
+        "id": article.id,
+        "slug": article.slug,
+        "title": article.title,
+        "body": article.body,
+        "body_html": article.body_html,
+        "language": article.language,
+        "visibility": article.visibility,
+        "status": article.status,
+        "category": {"id": article.category.id, "slug": article.category.slug, "name": article.category.name}
+        if article.category else None,
+        "tags": [t.name for t in article.tags],
+        "product_skus": [p.sku for p in article.products],
+        "translation_group_id": article.translation_group_id,
+        "translations": [{"id": t.id, "language": t.language, "slug": t.slug}
+                         for t in service.translations(db.session, user, article)],
+        "version": latest,
+        "view_count": article.view_count,
+        "helpful_count": article.helpful_count,
+        "not_helpful_count": article.not_helpful_count,
+        "created_at": iso(article.created_at),
+        "updated_at": iso(article.updated_at),
+        "published_at": iso(article.published_at),
+        "url": url_for("help.article", slug=article.slug, _external=False),
+    }
+    return data
+
+
+def _limit(default: int = 10) -> int:
+    raw = request.args.get("limit", str(default))
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise Invalid({"limit": "must be an integer"})
+    if not 1 <= limit <= MAX_SEARCH_LIMIT:
+        raise Invalid({"limit": f"must be between 1 and {MAX_SEARCH_LIMIT}"})
+    return limit
+
+
+def _lang() -> list[str] | None:
+    lang = request.args.get("lang")
+    if lang in (None, "", "all"):
+        return None
+    if lang not in ("fr", "en"):
+        raise Invalid({"lang": "must be fr or en"})
+    return [lang]
+
+
+def result_json(result: SearchResult) -> dict:
+    return {
+        "total": result.total,
+        "total_exact": result.total_exact,
+        "suggestion": result.suggestion,
+        "corrected": result.corrected,
+        "approximate": result.approximate,
+        "degraded": result.degraded,
+    }
+
+
+def article_hit_json(hit) -> dict:
+    return {
+        "id": hit.id,
+        "slug": hit.fields.get("slug"),
+        "title": hit.title,
+        "snippet": str(hit.snippet),
+        "score": hit.score,
+        "language": hit.fields.get("language"),
+        "visibility": hit.fields.get("visibility"),
+        "url": url_for("help.article", slug=hit.fields.get("slug")),
+    }
+
+
+def _query() -> str:
+    text = request.args.get("q", "")
+    if len(text) > 300:
+        raise Invalid({"q": "at most 300 characters"})
+    return text
+
+
+@bp.get("/kb/search")
+def kb_search():
+    user = api_user()
+    result = service.search_articles(
+        db.session, user, _query(), langs=_lang(), limit=_limit(),
+        category_ids=service.resolve_category_ids(db.session, request.args.getlist("category")),
+        product_ids=service.resolve_product_ids(db.session, request.args.getlist("product")),
+    )
+    return {"items": [article_hit_json(h) for h in result.hits], **result_json(result)}
+
+
+@bp.get("/kb/suggest")
+def kb_suggest():
+    """Articles for a ticket being typed (deflection): any of the words, the last one partial."""
+    user = api_user()
+    result = service.search_articles(db.session, user, _query(), langs=_lang(), limit=_limit(5), suggest=True)
+    return {"items": [article_hit_json(h) for h in result.hits], **result_json(result)}
+
+
+@bp.get("/search/tickets")
+def ticket_search():
+    """Past tickets like this one (staff: all, with internal notes; customers: their own, public text)."""
+    user = api_user()
+    result = service.search_tickets(db.session, user, _query(), limit=_limit())
+    staff = may(user, "console.view")
+    items = [{
+        "id": h.id,
+        "number": h.fields.get("number"),
+        "subject": h.title,
+        "status": h.fields.get("status"),
+        "created_at": h.fields.get("created_at"),
+        "snippet": str(h.snippet),
+        "snippet_is_note": bool(h.fields.get("snippet_is_note")) and staff,
+        "score": h.score,
+        "url": url_for("console.ticket", ticket_id=h.id) if staff else url_for("portal.ticket", ticket_id=h.id),
+    } for h in result.hits]
+    return {"items": items, **result_json(result)}
+
+
+@bp.post("/kb/articles")
+def kb_create_article():
+    user = api_user()
+    article = service.create_article(db.session, user, json_body(), utcnow())
+    db.session.commit()
+    return article_json(service.get_article(db.session, article.id), user), 201
+
+
+@bp.put("/kb/articles/<int:article_id>")
+def kb_update_article(article_id: int):
+    user = api_user()
+    data = json_body()
+    service.update_article(db.session, user, article_id, data, utcnow())
+    db.session.commit()
+    return article_json(service.get_article(db.session, article_id), user)
+
+
+@bp.get("/kb/articles/<int:article_id>")
+def kb_get_article(article_id: int):
+    user = api_user()
+    article = service.readable_article(db.session, user, article_id=article_id, include_drafts=True)
+    return article_json(service.get_article(db.session, article.id), user)
+
+
+@bp.post("/kb/articles/<int:article_id>/votes")
+def kb_vote(article_id: int):
+    user = api_user()
+    data = json_body()
+    article = service.readable_article(db.session, user, article_id=article_id)
+    record = service.vote(db.session, user, article, data.get("helpful"), data.get("comment"), utcnow())
+    db.session.commit()
+    return {"id": record.id, "article_id": article.id, "helpful": record.helpful, "comment": record.comment}, 201

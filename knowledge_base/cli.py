@@ -1,0 +1,54 @@
+"""`flask --app wsgi kb ...`: rebuild the search index from the database, show its state."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+kb_cli = AppGroup("kb", help="Knowledge base and search index.")
+
+
+@kb_cli.command("reindex")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def reindex_command(quiet: bool):
+    """Rebuild the search index (articles and tickets) from the database.
+
+    The current index keeps answering searches until the new one is switched in; changes
+    committed meanwhile are carried over."""
+    from knowledge_base.engine import kb
+
+    bars: dict[str, object] = {}
+
+    def progress(kind: str, done: int, total: int) -> None:
+        if quiet:
+            return
+        bar = bars.get(kind)
+        if bar is None:
+            from tqdm import tqdm
+
+            bar = bars[kind] = tqdm(total=total, desc=f"{kind:<8}", unit="row")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    report = kb().rebuild_now(progress=progress, wait=True)
+    for bar in bars.values():
+        bar.close()
+    seconds = max(report.seconds, 0.001)
+    rows = sum(report.documents.values())
+    click.echo(f"Search index rebuilt in {report.seconds:.1f} s: {report.documents.get('articles', 0)} articles, "
+               f"{report.documents.get('tickets', 0)} tickets ({rows / seconds:.0f} documents/s).")
+
+
+@kb_cli.command("status")
+def status_command():
+    """Show the search index's state (ok, missing, corrupt, rebuilding) and document counts."""
+    from knowledge_base.engine import kb
+
+    health = kb().health()
+    click.echo(f"state: {health.state}" + (f" ({health.detail})" if health.detail else ""))
+    click.echo(f"generation: {health.generation or '-'}")
+    for kind, count in health.documents.items():
+        click.echo(f"{kind}: {count}")
+    pending = kb().store.journal_size()
+    if pending:
+        click.echo(f"journal: {pending} bytes of changes waiting for the next writer")

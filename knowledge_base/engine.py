@@ -1,0 +1,148 @@
+"""The knowledge base's runtime in one app: the index store, after-commit syncing, automatic
+rebuilds, and search with a degraded (database) answer while the index is unavailable."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from knowledge_base.index import Health, IndexStore, IndexUnavailable
+from knowledge_base.indexing import RebuildReport, database_size, rebuild, sync
+
+log = logging.getLogger(__name__)
+
+
+class KnowledgeBase:
+    """Stored in app.extensions["knowledge_base"]."""
+
+    def __init__(self, app: Flask):
+        root = app.config.get("KB_INDEX_DIR") or str(Path(app.instance_path) / "search")
+        self.app = app
+        self.store = IndexStore(root)
+        self._rebuild_thread: threading.Thread | None = None
+        self._last_auto_rebuild = 0.0
+        self._guard = threading.Lock()
+
+    # settings are read when used, so a test may change them after create_app()
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app.config.get("KB_INDEX_ON_COMMIT", True))
+
+    @property
+    def lock_timeout(self) -> float:
+        return float(self.app.config.get("KB_LOCK_TIMEOUT", 10.0))
+
+    @property
+    def inline_rebuild_max(self) -> int:
+        return int(self.app.config.get("KB_INLINE_REBUILD_MAX", 2000))
+
+    @property
+    def retry_seconds(self) -> float:
+        return float(self.app.config.get("KB_REBUILD_RETRY_SECONDS", 30.0))
+
+    # database sessions of our own (the caller's session has just committed) ------------------
+
+    def session_factory(self) -> Callable[[], Session]:
+        from helpdesk.extensions import db
+
+        engine = db.engine
+        return lambda: Session(bind=engine, expire_on_commit=False)
+
+    # writing -------------------------------------------------------------------------------
+
+    def index_committed(self, article_ids, ticket_ids) -> None:
+        if not self.enabled:
+            return
+        outcome = sync(self.store, self.session_factory(), article_ids, ticket_ids, lock_timeout=self.lock_timeout)
+        if outcome.needs_rebuild:
+            self.request_rebuild("index missing or damaged while writing")
+
+    def rebuild_now(self, progress=None, wait: bool = True) -> RebuildReport:
+        return rebuild(self.store, self.session_factory(), progress=progress, wait=wait,
+                       lock_timeout=self.lock_timeout)
+
+    def request_rebuild(self, reason: str) -> None:
+        """Rebuild after the index was found missing or damaged: inline for a small database,
+        in a background thread otherwise (searches answer in degraded mode meanwhile)."""
+        with self._guard:
+            now = time.monotonic()
+            if self._rebuild_thread is not None and self._rebuild_thread.is_alive():
+                return
+            if now - self._last_auto_rebuild < self.retry_seconds and self._last_auto_rebuild:
+                return
+            self._last_auto_rebuild = now
+        log.warning("search index: %s; rebuilding from the database", reason)
+        try:
+            with self.session_factory()() as session:
+                small = database_size(session) <= self.inline_rebuild_max
+        except Exception:
+            log.exception("could not size the database for a rebuild")
+            return
+        if small:
+            self._rebuild_quietly(wait=False)
+            return
+        app = current_app._get_current_object() if _has_app() else self.app
+        thread = threading.Thread(target=self._rebuild_in_thread, args=(app,), name="kb-rebuild", daemon=True)
+        with self._guard:
+            self._rebuild_thread = thread
+        thread.start()
+
+    def _rebuild_in_thread(self, app: Flask) -> None:
+        with app.app_context():
+            self._rebuild_quietly(wait=False)
+
+    def _rebuild_quietly(self, wait: bool) -> None:
+        try:
+            report = self.rebuild_now(wait=wait)
+            if not report.skipped:
+                log.warning("search index rebuilt: %s in %.1f s", report.documents, report.seconds)
+        except Exception:
+            log.exception("search index rebuild failed")
+
+    def wait_for_rebuild(self, timeout: float = 30.0) -> None:
+        thread = self._rebuild_thread
+        if thread is not None:
+            thread.join(timeout)
+        deadline = time.monotonic() + timeout
+        while self.store.rebuilding() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    # reading -------------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        return self.store.health()
+
+    def searching(self, run: Callable[[], object], fallback: Callable[[], object]):
+        """`run()` against the index; on IndexUnavailable, trigger a rebuild and answer with
+        `fallback()` (a database search, marked degraded)."""
+        try:
+            return run()
+        except IndexUnavailable as exc:
+            generation = self.store.current_generation()
+            if str(exc).startswith("corrupt"):
+                self.store.broken_generation = generation
+            self.request_rebuild(str(exc))
+            live = self.store.current_generation()
+            if live is not None and live != generation:
+                try:  # rebuilt inline just now: answer from the new index
+                    return run()
+                except IndexUnavailable:
+                    pass
+            result = fallback()
+            result.degraded = True
+            return result
+
+
+def _has_app() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
+def kb() -> KnowledgeBase:
+    return current_app.extensions["knowledge_base"]
