@@ -114,6 +114,21 @@ def app(tmp_path, migrated_template):
 
 
 @pytest.fixture()
+def live_server(app):
+    """The app served on loopback in a thread (HTTP and Socket.IO), for browsers and socket clients."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture()
 def client(app):
     return app.test_client()
 

@@ -2,21 +2,9 @@
 from __future__ import annotations
 
 import queue
-import threading
 
 import pytest
 import socketio as socketio_client
-from werkzeug.serving import make_server
-
-
-@pytest.fixture()
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 class Listener:
