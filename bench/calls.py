@@ -139,7 +139,7 @@ class _Floor:
             try:
                 requests.get(self.base + "/login", timeout=1)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or busy starting
                 time.sleep(0.1)
         self.received: dict[str, dict[str, float]] = {}
         self.lock = threading.Lock()

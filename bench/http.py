@@ -60,7 +60,7 @@ def gunicorn(dataset: Dataset, log=print):
             try:
                 requests.get(base + "/login", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or busy starting
                 time.sleep(0.1)
         yield base, _worker_pid(proc.pid) or proc.pid
     finally:

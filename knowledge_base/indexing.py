@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.models import Message, Ticket
 from helpdesk.text import html_to_text
-from knowledge_base.index import EXCERPT_CHARS, KINDS, IndexStore, IndexUnavailable, article_field
+from knowledge_base.index import EXCERPT_CHARS, IndexStore, IndexUnavailable, article_field
 from knowledge_base.models import Article, ArticleCategory
 
 log = logging.getLogger(__name__)

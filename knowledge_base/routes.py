@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from helpdesk.errors import DomainError, Invalid
 from helpdesk.extensions import db, limiter
 from helpdesk.models import utcnow
-from helpdesk.permissions import may, require
+from helpdesk.permissions import require
 from helpdesk.text import render_markdown
 from knowledge_base import service
 from knowledge_base.engine import kb

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import time
+from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -27,8 +30,6 @@ from whoosh import collectors, query
 
 from knowledge_base.analysis import (
     LANGUAGES,
-    STOPWORDS,
-    STOPWORDS_ANY,
     WORD_PATTERN,
     fold,
     language_analyzer,
@@ -150,14 +151,14 @@ def ticket_target(viewer: Viewer) -> Target:
     return Target(tuple((name, "ticket") for name in names))
 
 
-def _word_query(word: str, target: Target, mode: str, last: bool) -> query.Query | None:
+def _word_query(word: str, target: Target, mode: str, last: bool, expand=None) -> query.Query | None:
     alternatives = []
     for name, lang in target.fields:
         term = index_term(word, lang)
         if term is None:
             continue
-        if mode == "fuzzy" and len(term) >= 4:
-            alternatives.append(query.FuzzyTerm(name, term, maxdist=1 if len(term) < 7 else 2, prefixlength=1))
+        if mode == "fuzzy" and expand is not None and len(term) >= 4:
+            alternatives.extend(query.Term(name, t) for t in expand(name, term, 1 if len(term) < 7 else 2))
         else:
             alternatives.append(query.Term(name, term))
         if last and len(word) >= 3:
@@ -182,8 +183,9 @@ def _phrase_query(words: Sequence[str], target: Target) -> query.Query | None:
 
 
 def build_query(clauses: Sequence[Clause], target: Target, *, mode: str = "and",
-                prefix_last: bool = False) -> query.Query | None:
-    """`mode`: "and" (every word), "or" (any word, more is better), "fuzzy" (every word, typos allowed)."""
+                prefix_last: bool = False, expand=None) -> query.Query | None:
+    """`mode`: "and" (every word), "or" (any word, more is better), "fuzzy" (every word, typos
+    allowed: `expand(field, term, maxdist)` lists the indexed terms close to `term`)."""
     required, excluded = [], []
     positive = [c for c in clauses if not c.exclude]
     for index, clause in enumerate(clauses):
@@ -191,7 +193,7 @@ def build_query(clauses: Sequence[Clause], target: Target, *, mode: str = "and",
         if len(clause.words) > 1:
             part = _phrase_query(clause.words, target)
         else:
-            part = _word_query(clause.words[0], target, "term" if clause.exclude else mode, last)
+            part = _word_query(clause.words[0], target, "term" if clause.exclude else mode, last, expand)
         if part is None:
             continue
         (excluded if clause.exclude else required).append(part)
@@ -315,6 +317,12 @@ def query_terms(clauses: Sequence[Clause], langs: Iterable[str]) -> set[str]:
     return terms
 
 
+@lru_cache(maxsize=200_000)
+def _typed_term(word: str, lang: str) -> tuple[str, str | None]:
+    folded = fold(word)
+    return folded, index_term(folded, lang)
+
+
 def highlight(text: str, terms: set[str], lang: str, width: int = 220, prefixes: Sequence[str] = ()) -> Markup:
     """The `width`-character window of `text` with the most query terms, terms in <mark>, escaped."""
     text = " ".join((text or "").split())
@@ -322,9 +330,8 @@ def highlight(text: str, terms: set[str], lang: str, width: int = 220, prefixes:
         return Markup("")
     marks = []
     for match in WORD_PATTERN.finditer(text):
-        word = fold(match.group())
-        term = index_term(word, lang)
-        if (term and term in terms) or any(word.startswith(p) for p in prefixes):
+        word, term = _typed_term(match.group(), lang)
+        if (term and term in terms) or (prefixes and any(word.startswith(p) for p in prefixes)):
             marks.append((match.start(), match.end()))
     start = 0
     if marks and len(text) > width:
@@ -373,6 +380,66 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+_VOCABULARIES: "OrderedDict[tuple, list[str]]" = OrderedDict()
+_VOCABULARY_GUARD = threading.Lock()
+MAX_VOCABULARIES = 128
+
+
+def _segment_vocabulary(leaf, fieldname: str) -> list[str]:
+    """The sorted terms of one field in one segment, kept in memory (segments never change).
+    Whoosh's own fuzzy lookups binary-search the on-disk term table read by read, which costs
+    tens of milliseconds per word without mmap; bisecting a list costs microseconds."""
+    segment = leaf.segment()
+    key = (getattr(getattr(leaf, "_storage", None), "folder", ""), segment.segment_id() if segment else id(leaf),
+           fieldname)
+    with _VOCABULARY_GUARD:
+        found = _VOCABULARIES.get(key)
+        if found is not None:
+            _VOCABULARIES.move_to_end(key)
+            return found
+    terms = list(leaf.field_terms(fieldname)) if fieldname in leaf.indexed_field_names() else []
+    with _VOCABULARY_GUARD:
+        _VOCABULARIES[key] = terms
+        while len(_VOCABULARIES) > MAX_VOCABULARIES:
+            _VOCABULARIES.popitem(last=False)
+    return terms
+
+
+@lru_cache(maxsize=4096)
+def _levenshtein_dfa(term: str, maxdist: int, prefix: int):
+    from whoosh.automata.lev import levenshtein_automaton
+
+    return levenshtein_automaton(term, maxdist, prefix).to_dfa()
+
+
+def near_terms(reader, fieldname: str, term: str, maxdist: int, prefix: int = 1) -> list[str]:
+    """Indexed terms of `fieldname` within `maxdist` edits of `term` (sharing its first `prefix` letters)."""
+    from whoosh.automata.fsa import find_all_matches
+
+    dfa = _levenshtein_dfa(term, maxdist, prefix)
+    found: set[str] = set()
+    for leaf, _ in reader.leaf_readers():
+        words = _segment_vocabulary(leaf, fieldname)
+        if not words:
+            continue
+
+        def lookup(word, words=words):
+            position = bisect_left(words, word)
+            return words[position] if position < len(words) else None
+
+        found.update(find_all_matches(dfa, lookup))
+    return sorted(found)
+
+
+# Endings tried to turn a corrected stem back into a word that stems to it ("reinitialis" ->
+# "reinitialiser"), when the ending the user typed does not do it.
+COMMON_ENDINGS = {
+    "fr": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite"),
+    "en": ("", "e", "s", "ing", "ed", "ion", "y"),
+    "ticket": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite"),
+}
+
+
 def correct(text: str, clauses: Sequence[Clause], target: Target, reader) -> str | None:
     """The typed text with each word unknown to the viewer's fields replaced by the closest
     known one, or None when nothing needs correcting. Suggestions are drawn from the fields the
@@ -392,7 +459,7 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader) -> str
             best = None
             for name, lang, term in terms:
                 maxdist = 1 if (len(term) <= 5 or known) else 2
-                for candidate in reader.terms_within(name, term, maxdist, prefix=1):
+                for candidate in near_terms(reader, name, term, maxdist):
                     if candidate == term:
                         continue
                     distance = edit_distance(term, candidate)
@@ -407,9 +474,9 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader) -> str
             _, lang, term, candidate = best
             # Show a word, not a stem: put back what the stemmer cut ("reinitalisation" ->
             # stem "reinitalis" -> corrected "reinitialis" + "ation").
-            spelled = candidate + word[len(term):] if word.startswith(term) else candidate
-            if index_term(spelled, lang) != candidate:
-                spelled = candidate
+            typed_suffix = word[len(term):] if word.startswith(term) else ""
+            spelled = next((candidate + ending for ending in (typed_suffix, *COMMON_ENDINGS.get(lang, ()))
+                            if index_term(candidate + ending, lang) == candidate), candidate)
             replacements.append((start, end, spelled))
     if not replacements:
         return None
@@ -434,7 +501,12 @@ class Budget:
 
 
 def _attempt(searcher, clauses, target, filters, limit, budget: Budget, mode: str, prefix_last: bool):
-    q = build_query(clauses, target, mode=mode, prefix_last=prefix_last)
+    reader = searcher.reader()
+
+    def expand(fieldname, term, maxdist):
+        return near_terms(reader, fieldname, term, maxdist)[:20] or [term]
+
+    q = build_query(clauses, target, mode=mode, prefix_last=prefix_last, expand=expand)
     if q is None:
         return None
     check_fields(q, target.names())

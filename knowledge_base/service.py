@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import and_, exists, false, func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.errors import Conflict, Invalid, NotFound
-from helpdesk.models import Customer, Message, Product, Tag, Ticket, User
+from helpdesk.models import Customer, Message, Product, Tag, Ticket
 from helpdesk.permissions import article_audiences, customer_scope, require, scope_articles, scope_tickets
 from helpdesk.text import html_to_text, render_markdown
 from knowledge_base.analysis import LANGUAGES, fold

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
-
 ARTICLES = [
     dict(title="Réinitialiser le mot de passe de l'espace client",
          body="Pour **réinitialiser** votre mot de passe, cliquez sur « Mot de passe oublié ». "
