@@ -287,6 +287,8 @@ def _fill_articles(store: IndexStore, generation: str, session: Session, progres
     _, index = store.open_index("articles", generation)
     writer = index.writer(limitmb=256)
     done = 0
+    if progress:
+        progress("articles", 0, len(ids))
     try:
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]
@@ -313,6 +315,8 @@ def _fill_tickets(store: IndexStore, generation: str, session: Session, progress
     _, index = store.open_index("tickets", generation)
     writer = index.writer(limitmb=256)
     done = 0
+    if progress:
+        progress("tickets", 0, len(ids))
     try:
         for start in range(0, len(ids), BATCH):
             chunk = ids[start:start + BATCH]

@@ -147,11 +147,35 @@
   socket.on("ticket:created", queueChanged);
   socket.on("ticket:updated", function (data) {
     queueChanged();
-    if (ticketPage && String(data.ticket_id) === ticketPage.getAttribute("data-ticket-id") && data.version !== undefined &&
-        String(data.version) !== ticketPage.getAttribute("data-version")) {
-      showStatus(T.changed, true);
+    if (ticketPage && String(data.ticket_id) === ticketPage.getAttribute("data-ticket-id") &&
+        (data.version === undefined || String(data.version) !== ticketPage.getAttribute("data-version"))) {
+      refreshTicket();
     }
   });
+
+  // The open ticket follows changes made elsewhere, unless the agent is writing on it: then a
+  // banner says so, and nothing they typed is thrown away.
+  function busyOnTicket() {
+    var typed = Array.prototype.some.call(ticketPage.querySelectorAll("textarea"), function (t) { return t.value.trim() !== ""; });
+    var active = document.activeElement;
+    return typed || (active && ticketPage.contains(active) && /^(INPUT|SELECT|TEXTAREA)$/.test(active.tagName));
+  }
+  function refreshTicket() {
+    if (busyOnTicket()) { showStatus(T.changed, true); return; }
+    fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      if (busyOnTicket()) { showStatus(T.changed, true); return; }
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var fresh = doc.querySelector(".ticket-layout[data-ticket-id]");
+      var head = doc.querySelector(".page-head");
+      if (!fresh) return;
+      ticketPage.replaceWith(fresh);
+      ticketPage = fresh;
+      var currentHead = document.querySelector(".page-head");
+      if (head && currentHead) currentHead.replaceWith(head);
+      bindTyping();
+      document.dispatchEvent(new Event("ticket:refreshed"));
+    });
+  }
 
   function showStatus(text, withReload) {
     status.hidden = false;
@@ -167,6 +191,7 @@
   // --- presence on a ticket ----------------------------------------------------------------------
   var presence = null;
   var typists = {};
+  var bindTyping = function () {};
   function renderPresence(viewers) {
     if (!presence) return;
     var others = (viewers || []).filter(function (v) { return v.user_id !== me; }).map(function (v) { return v.name; });
@@ -188,15 +213,17 @@
       }
       renderPresence(lastViewers);
     });
-    var body = document.getElementById("body");
     var typingTimer = null;
-    if (body) {
+    bindTyping = function () {
+      var body = ticketPage.querySelector("#body");
+      if (!body) return;
       body.addEventListener("input", function () {
         if (!typingTimer) socket.emit("ticket:typing", { ticket_id: ticketId, typing: true });
         clearTimeout(typingTimer);
         typingTimer = setTimeout(function () { typingTimer = null; socket.emit("ticket:typing", { ticket_id: ticketId, typing: false }); }, 4000);
       });
-    }
+    };
+    bindTyping();
     window.addEventListener("beforeunload", function () { socket.emit("ticket:unwatch", { ticket_id: ticketId }); });
   }
 
