@@ -140,7 +140,8 @@ def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, 
     macro_form.macro_id.choices = [(m.id, m.title) for m in macros]
     from helpdesk.customers.card import customer_card
 
-    card = customer_card(current_user, ticket.customer_id, now=utcnow(), timeline_limit=10) if ticket.customer_id else None
+    card = (customer_card(current_user, ticket.customer_id, now=utcnow(), timeline_limit=10, ticket_details=False)
+            if ticket.customer_id else None)
     return render_template(
         "console/ticket.html", ticket=ticket, messages=queries.visible_messages(current_user, ticket),
         history=queries.ticket_history(ticket.id), related=service.related_tickets(db.session, ticket.id),
@@ -302,9 +303,9 @@ def customer(customer_id: int):
     raw = request.args.get("cursor")
     try:
         cursor = decode_cursor(raw) if raw else None
-        card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=50, timeline_cursor=cursor)
+        card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=50, timeline_cursor=cursor, ticket_details=False)
     except Invalid:
-        card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=50)
+        card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=50, ticket_details=False)
     next_url = url_for("console.customer", customer_id=customer_id, cursor=encode_cursor(card.timeline_next)) if card.timeline_next else None
     return render_template("console/customer.html", card=card, next_url=next_url)
 
@@ -348,7 +349,7 @@ def customer_card_fragment(customer_id: int):
     """The customer card alone, for the screen-pop panel (same macro as everywhere else)."""
     from helpdesk.customers.card import customer_card
 
-    card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=8)
+    card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=8, ticket_details=False)
     return render_template("console/_card_fragment.html", card=card)
 
 

@@ -68,16 +68,17 @@ def get_customer(user, customer_id: int) -> Customer:
 
 
 def customer_card(user, customer_id: int, *, now: datetime, recent: int = 10, timeline_limit: int = TIMELINE_PAGE,
-                  timeline_cursor: dict | None = None) -> CustomerCard:
+                  timeline_cursor: dict | None = None, ticket_details: bool = True) -> CustomerCard:
     """The card, whatever the history's size: customer, products, open and recent tickets, one page of
-    timeline, and counts; 7 queries."""
+    timeline, and counts, in a fixed number of queries. `ticket_details` loads the tickets' tags and
+    team (the API shows them; the console's card does not)."""
     customer = get_customer(user, customer_id)
     products = list(db.session.scalars(
         select(CustomerProduct).where(CustomerProduct.customer_id == customer.id)
         .options(joinedload(CustomerProduct.product))
         .order_by(CustomerProduct.purchased_at.desc().nulls_last(), CustomerProduct.id.desc())
     ))
-    ticket_loads = (selectinload(Ticket.tags), joinedload(Ticket.team))
+    ticket_loads = (selectinload(Ticket.tags), joinedload(Ticket.team)) if ticket_details else ()
     open_tickets = list(db.session.scalars(
         select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
         .options(*ticket_loads).order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id).limit(50)
