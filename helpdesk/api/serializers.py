@@ -33,6 +33,7 @@ def ticket_summary_json(ticket: Ticket) -> dict:
         "type": ticket.type,
         "channel": ticket.channel,
         "team": ticket.team.name if ticket.team else None,
+        "team_id": ticket.team_id,
         "assignee_id": ticket.assignee_id,
         "customer_id": ticket.customer_id,
         "product_id": ticket.product_id,
