@@ -11,6 +11,8 @@ def init_app(app) -> None:
 
     # Tests opt in (fixture kb_app): indexing every commit of the whole suite would slow it.
     app.config.setdefault("KB_INDEX_ON_COMMIT", not app.testing)
+    # Tests need the index written when the request returns; servers hand it to a thread.
+    app.config.setdefault("KB_INDEX_SYNC", app.testing)
     app.extensions["knowledge_base"] = KnowledgeBase(app)
     app.register_blueprint(kb_bp)
     app.register_blueprint(help_bp)

@@ -2,7 +2,9 @@
 rebuilds, and search with a degraded (database) answer while the index is unavailable."""
 from __future__ import annotations
 
+import atexit
 import logging
+import queue
 import threading
 import time
 from pathlib import Path
@@ -17,6 +19,22 @@ from knowledge_base.indexing import RebuildReport, database_size, rebuild, sync
 log = logging.getLogger(__name__)
 
 
+class _IndexQueue(queue.Queue):
+    """A queue that also knows whether the worker is still writing what it took last."""
+
+    def __init__(self):
+        super().__init__()
+        self.busy = False
+
+    def get(self, block=True, timeout=None):
+        item = super().get(block, timeout)
+        self.busy = True
+        return item
+
+    def unfinished_tasks_hint(self) -> bool:
+        return self.busy
+
+
 class KnowledgeBase:
     """Stored in app.extensions["knowledge_base"]."""
 
@@ -25,6 +43,8 @@ class KnowledgeBase:
         self.app = app
         self.store = IndexStore(root)
         self._rebuild_thread: threading.Thread | None = None
+        self._indexer: threading.Thread | None = None
+        self._queue: "_IndexQueue" = _IndexQueue()
         self._last_auto_rebuild = 0.0
         self._guard = threading.Lock()
 
@@ -56,11 +76,56 @@ class KnowledgeBase:
     # writing -------------------------------------------------------------------------------
 
     def index_committed(self, article_ids, ticket_ids) -> None:
+        """Index what a transaction committed. By default the ids go to this process's indexing
+        thread, which merges whatever piled up and writes it in one go, so a user's request never
+        waits for the index; KB_INDEX_SYNC=True writes before returning (tests, scripts)."""
         if not self.enabled:
             return
+        if self.app.config.get("KB_INDEX_SYNC", False):
+            self._write(set(article_ids), set(ticket_ids))
+            return
+        self._queue.put((set(article_ids), set(ticket_ids)))
+        self._ensure_indexer()
+
+    def _write(self, article_ids: set[int], ticket_ids: set[int]) -> None:
         outcome = sync(self.store, self.session_factory(), article_ids, ticket_ids, lock_timeout=self.lock_timeout)
         if outcome.needs_rebuild:
             self.request_rebuild("index missing or damaged while writing")
+
+    def _ensure_indexer(self) -> None:
+        with self._guard:
+            if self._indexer is not None and self._indexer.is_alive():
+                return
+            self._indexer = threading.Thread(target=self._index_forever, name="kb-indexer", daemon=True)
+            self._indexer.start()
+            # A command that commits and exits (flask sla sweep, ...) still gets its changes indexed.
+            atexit.register(self.flush_pending)
+
+    def _index_forever(self) -> None:
+        while True:
+            articles, tickets = self._queue.get()
+            # Let a burst gather: one index commit for many changes costs far less than one each.
+            time.sleep(float(self.app.config.get("KB_INDEX_DELAY_SECONDS", 1.0)))
+            while True:  # everything queued meanwhile goes out in the same write
+                try:
+                    more_articles, more_tickets = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                articles |= more_articles
+                tickets |= more_tickets
+            with self.app.app_context():
+                try:
+                    self._write(articles, tickets)
+                except Exception:  # sync() journals its own failures; this is a last resort
+                    log.exception("background indexing failed")
+                finally:
+                    self._queue.busy = not self._queue.empty()
+
+    def flush_pending(self, timeout: float = 10.0) -> None:
+        """Wait until the indexing thread has written what was queued (CLI commands, tests)."""
+        deadline = time.monotonic() + timeout
+        while (not self._queue.empty() or self._queue.unfinished_tasks_hint()) and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def rebuild_now(self, progress=None, wait: bool = True) -> RebuildReport:
         return rebuild(self.store, self.session_factory(), progress=progress, wait=wait,

@@ -166,3 +166,24 @@ def test_the_console_offers_the_search_box_and_the_insert_hook(kb_app, client, f
     page = client.get(f"/console/tickets/{ticket_id}").get_data(as_text=True)
     assert "data-kb-console" in page and "data-kb-insert-target" in page and "js/kb.js" in page
     assert "data-kb-console" in client.get("/console").get_data(as_text=True)
+
+
+def test_outside_tests_the_index_is_written_by_a_background_thread(app):
+    """Servers hand committed changes to one indexing thread, so no request waits for Whoosh."""
+    import threading
+
+    from helpdesk.extensions import db
+    from knowledge_base.models import Article
+
+    app.config.update(KB_INDEX_ON_COMMIT=True, KB_INDEX_SYNC=False)
+    kb = app.extensions["knowledge_base"]
+    written = []
+    kb._write = lambda articles, tickets: written.append((threading.current_thread().name, articles, tickets))
+    with app.app_context():
+        article = Article(slug="wifi", title="Wi-Fi", body="Redémarrez la box", body_html="<p>Redémarrez la box</p>",
+                          status="published", visibility="public", language="fr")
+        db.session.add(article)
+        db.session.commit()
+        article_id = article.id
+    kb.flush_pending()
+    assert written and written[0][0] == "kb-indexer" and article_id in written[0][1]
