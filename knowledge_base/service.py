@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import Customer, Message, Product, Tag, Ticket
 from helpdesk.permissions import article_audiences, customer_scope, require, scope_articles, scope_tickets
+from helpdesk.tagging import tags_from_input
 from helpdesk.text import html_to_text, render_markdown
 from knowledge_base.analysis import LANGUAGES, fold
 from knowledge_base.models import (
@@ -29,7 +30,6 @@ from knowledge_base.search import Hit, SearchResult, Viewer, highlight, parse, q
 
 MAX_TITLE = 300
 MAX_BODY = 200_000
-MAX_TAGS = 20
 MAX_COMMENT = 2000
 STATUSES = ("draft", "published", "archived")
 VISIBILITIES = ("public", "internal")
@@ -130,25 +130,6 @@ def _category(session: Session, value: Any, errors: dict) -> ArticleCategory | N
     return category
 
 
-def _tags(session: Session, value: Any, errors: dict) -> list[Tag] | None:
-    names = _list_of_strings(value, "tags", errors)
-    if names is None:
-        return None
-    names = list(dict.fromkeys(n.lower() for n in names))
-    if len(names) > MAX_TAGS or any(len(n) > 64 for n in names):
-        errors["tags"] = f"at most {MAX_TAGS} tags of at most 64 characters"
-        return None
-    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))} if names else {}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            session.add(tag)
-        tags.append(tag)
-    return tags
-
-
 def _products(session: Session, value: Any, errors: dict) -> list[Product] | None:
     skus = _list_of_strings(value, "product_skus", errors)
     if skus is None:
@@ -184,7 +165,7 @@ def read_article_input(session: Session, data: dict, *, creating: bool) -> Artic
     visibility = _choice(data, "visibility", VISIBILITIES, errors)
     status = _choice(data, "status", STATUSES, errors)
     category = _category(session, data.get("category"), errors)
-    tags = _tags(session, data.get("tags"), errors)
+    tags = tags_from_input(session, _list_of_strings(data.get("tags"), "tags", errors), errors)
     products = _products(session, data.get("product_skus"), errors)
     slug = None
     if data.get("slug"):

@@ -25,13 +25,13 @@ from helpdesk.models import (
 from helpdesk.models.customers import CHANNELS
 from helpdesk.models.tickets import OPEN_STATUSES, PRIORITIES, TYPES
 from helpdesk.permissions import may, require
+from helpdesk.tagging import tags_from_input
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
 from helpdesk.text import render_markdown
 from helpdesk.tickets import lifecycle
 
 NUMBER_OFFSET = 10000
 MAX_BODY = 100_000
-MAX_TAGS = 20
 
 
 # --- reading input -------------------------------------------------------------------------
@@ -61,27 +61,6 @@ def resolve_team(session: Session, value: Any, errors: dict, field_name: str = "
     if team is None:
         errors[field_name] = "no such team"
     return team
-
-
-def _tags(session: Session, value: Any, errors: dict) -> list[Tag] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-        errors["tags"] = "must be a list of strings"
-        return None
-    names = list(dict.fromkeys(t.strip().lower() for t in value if t.strip()))
-    if len(names) > MAX_TAGS or any(len(n) > 64 for n in names):
-        errors["tags"] = f"at most {MAX_TAGS} tags of at most 64 characters"
-        return None
-    existing = {t.name: t for t in session.scalars(select(Tag).where(Tag.name.in_(names)))} if names else {}
-    tags = []
-    for name in names:
-        tag = existing.get(name)
-        if tag is None:
-            tag = Tag(name=name)
-            session.add(tag)
-        tags.append(tag)
-    return tags
 
 
 def _body(data: dict, errors: dict, *, required: bool = True) -> str | None:
@@ -199,7 +178,7 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     priority = _choice(data, "priority", PRIORITIES, errors, default="normal") if staff else "normal"
     ticket_type = _choice(data, "type", TYPES, errors, default="question")
     team = resolve_team(session, data.get("team"), errors) if staff else None
-    tags = _tags(session, data.get("tags"), errors) if staff else None
+    tags = tags_from_input(session, data.get("tags"), errors) if staff else None
     assignee = _staff_user(session, data.get("assignee_id"), errors) if staff else None
 
     customer = _ticket_customer(session, actor, data, errors)
@@ -330,7 +309,7 @@ def update_ticket(session: Session, actor: User, ticket_id: int, changes: dict, 
             if "team" not in errors and new_id != ticket.team_id:
                 applied.append(("team_id", ticket.team_id, new_id))
         if "tags" in changes:
-            tags = _tags(session, changes["tags"], errors)
+            tags = tags_from_input(session, changes["tags"], errors)
             if tags is not None and sorted(t.name for t in tags) != sorted(t.name for t in ticket.tags):
                 applied.append(("tags", [t.name for t in ticket.tags], tags))
     if errors:
