@@ -16,6 +16,7 @@ from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import Customer, Message, Product, Tag, Ticket
 from helpdesk.permissions import article_audiences, customer_scope, require, scope_articles, scope_tickets
 from helpdesk.tagging import tags_from_input
+from helpdesk.validation import text_field
 from helpdesk.text import html_to_text, render_markdown
 from knowledge_base.analysis import LANGUAGES, fold
 from knowledge_base.models import (
@@ -75,18 +76,8 @@ def _unique_slug(session: Session, wanted: str, article_id: int | None = None) -
 
 
 def _text(data: dict, name: str, errors: dict, *, required: bool, max_length: int) -> str | None:
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            errors[name] = "is required"
-        return None
-    if not isinstance(value, str):
-        errors[name] = "must be a string"
-        return None
-    if len(value) > max_length:
-        errors[name] = f"at most {max_length} characters"
-        return None
-    return value.strip() if name != "body" else value
+    # A Markdown body keeps its leading spaces (indented code, nested lists).
+    return text_field(data, name, errors, required=required, max_length=max_length, strip=name != "body")
 
 
 def _choice(data: dict, name: str, allowed: Sequence[str], errors: dict) -> str | None:
