@@ -31,6 +31,7 @@ from sqlalchemy import (
     delete,
     false,
     func,
+    insert,
     null,
     or_,
     select,
@@ -40,6 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from helpdesk.models import BusinessCalendar, Customer, Message, SLAPolicy, SlaClock, Team, Ticket, TicketEvent
@@ -165,7 +167,7 @@ class SlaPlan:
 
 @dataclass(frozen=True)
 class _TicketRow:
-    id: int
+    id: int | None  # None for a ticket not flushed yet
     created_at: datetime
     updated_at: datetime | None
     status: str
@@ -451,32 +453,20 @@ def _stored_clocks(session: Session, ids: Sequence[int]) -> dict[int, dict[str, 
 # --- one ticket, inside the caller's transaction ----------------------------------------------------
 
 
-def refresh_sla(session: Session, ticket: Ticket, now: datetime, context: SlaContext | None = None,
-                *, new: bool = False) -> None:
+def refresh_sla(session: Session, ticket: Ticket, now: datetime, context: SlaContext | None = None) -> None:
     """Recompute the ticket's clocks and due times at `now` (flushes; never commits).
 
     Call it after any change that can move an SLA: new ticket, public message, status, priority,
     type, team or customer change. No matching policy: the clocks are removed and sla_state is None.
-    `new`: the ticket was created in this transaction, so its whole timeline is its creation and
-    nothing needs reading back (the hot path of ticket creation).
+    A ticket being created takes `plan_new_ticket` and `insert_clocks` instead.
     """
-    session.flush()  # the ticket's id and created_at, and rows the caller just added
+    session.flush()  # the ticket's id, and rows the caller just added
     ctx = context or load_sla_context(session)
-    if new:
-        customer = ticket.customer
-        row = _TicketRow(
-            id=ticket.id, created_at=ticket.created_at, updated_at=ticket.updated_at, status=ticket.status,
-            priority=ticket.priority, type=ticket.type, team_id=ticket.team_id,
-            segment=customer.segment if customer is not None else None, resolved_at=ticket.resolved_at,
-            closed_at=ticket.closed_at, sla=TicketSla(*(getattr(ticket, name) for name in TICKET_SLA_COLUMNS)),
-        )
-        timeline = [TimelineEntry(at=ticket.created_at, kind="created")]
-    else:
-        rows = _ticket_rows(session, [ticket.id])
-        if not rows:
-            return
-        row = rows[0]
-        timeline = _timelines(session, rows)[row.id]
+    rows = _ticket_rows(session, [ticket.id])
+    if not rows:
+        return
+    row = rows[0]
+    timeline = _timelines(session, rows)[row.id]
     existing = {clock.metric: clock for clock in ticket.sla_clocks}
     claims = {m: _Claims(c.started_at, c.warned_at, c.breached_at) for m, c in existing.items()}
     plan = _plan(row, timeline, claims, ctx, now)
@@ -486,11 +476,48 @@ def refresh_sla(session: Session, ticket: Ticket, now: datetime, context: SlaCon
             ticket.sla_clocks.remove(clock)  # delete-orphan
     for values in plan.clocks:
         clock = existing.get(values.metric)
+        columns = {name: getattr(values, name) for name in (*CLOCK_COLUMNS, "warned_at", "breached_at")}
         if clock is None:
-            clock = SlaClock(metric=values.metric)
-            ticket.sla_clocks.append(clock)
-        _assign(clock, {name: getattr(values, name) for name in (*CLOCK_COLUMNS, "warned_at", "breached_at")})
+            # Every column given, Nones included, so a ticket's clocks share one INSERT statement.
+            ticket.sla_clocks.append(SlaClock(metric=values.metric, updated_at=now, **columns))
+        else:
+            _assign(clock, columns)
     _assign(ticket, {name: getattr(plan.ticket, name) for name in TICKET_SLA_COLUMNS})
+
+
+def plan_new_ticket(session: Session, ticket: Ticket, now: datetime,
+                    context: SlaContext | None = None) -> tuple[ClockValues, ...]:
+    """The SLA of a ticket not flushed yet (its whole timeline is its creation): sets its SLA columns,
+    so the ticket's INSERT carries them, and returns its clocks for `insert_clocks` after the flush.
+    Reads nothing but the (cached) SLA context: ticket creation's hot path."""
+    with session.no_autoflush:  # the context's fingerprint query must not flush the half-built ticket
+        ctx = context or load_sla_context(session)
+    customer, team = ticket.customer, ticket.team
+    row = _TicketRow(
+        id=None, created_at=ticket.created_at, updated_at=ticket.updated_at, status=ticket.status,
+        priority=ticket.priority, type=ticket.type, team_id=team.id if team is not None else ticket.team_id,
+        segment=customer.segment if customer is not None else None, resolved_at=None, closed_at=None,
+        sla=TicketSla(),
+    )
+    plan = _plan(row, [TimelineEntry(at=ticket.created_at, kind="created")], {}, ctx, now)
+    _assign(ticket, {name: getattr(plan.ticket, name) for name in TICKET_SLA_COLUMNS})
+    return plan.clocks
+
+
+def insert_clocks(session: Session, ticket: Ticket, clocks: Sequence[ClockValues], now: datetime) -> None:
+    """Write a new ticket's clocks in one INSERT (ORM bulk insert: no unit-of-work bookkeeping) and
+    hand them to `ticket.sla_clocks` as loaded."""
+    rows = [
+        {"ticket_id": ticket.id, "metric": c.metric, "updated_at": now,
+         **{name: getattr(c, name) for name in (*CLOCK_COLUMNS, "warned_at", "breached_at")}}
+        for c in clocks
+    ]
+    created = []
+    if rows:
+        # render_nulls: None values are written as NULL, so the rows share one statement.
+        stmt = insert(SlaClock).returning(SlaClock).execution_options(render_nulls=True)
+        created = list(session.scalars(stmt, rows))
+    set_committed_value(ticket, "sla_clocks", created)
 
 
 def _assign(obj: Any, values: dict[str, Any]) -> None:

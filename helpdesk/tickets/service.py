@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import (
@@ -25,6 +26,7 @@ from helpdesk.models import (
 from helpdesk.models.customers import CHANNELS
 from helpdesk.models.tickets import OPEN_STATUSES, PRIORITIES, TYPES
 from helpdesk.permissions import may, require
+from helpdesk.sla.service import insert_clocks, plan_new_ticket, refresh_sla
 from helpdesk.tagging import tags_from_input
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
 from helpdesk.text import render_markdown
@@ -83,13 +85,18 @@ def _body(data: dict, errors: dict, *, required: bool = True) -> str | None:
 
 def record(session: Session, ticket: Ticket, actor: User | None, action: str, now: datetime,
            field_name: str | None = None, old: Any = None, new: Any = None, data: dict | None = None) -> TicketEvent:
-    event = TicketEvent(
-        ticket=ticket, actor_id=actor.id if actor else None, action=action, field=field_name,
-        old_value=None if old is None else str(old)[:300], new_value=None if new is None else str(new)[:300],
-        data=data, created_at=now,
-    )
+    event = TicketEvent(ticket=ticket, **_event_values(actor, action, now, field_name, old, new, data))
     session.add(event)
     return event
+
+
+def _event_values(actor: User | None, action: str, now: datetime, field_name: str | None,
+                  old: Any, new: Any, data: dict | None) -> dict:
+    return {
+        "actor_id": actor.id if actor else None, "action": action, "field": field_name,
+        "old_value": None if old is None else str(old)[:300], "new_value": None if new is None else str(new)[:300],
+        "data": data, "created_at": now,
+    }
 
 
 def live_payload(ticket: Ticket) -> dict:
@@ -117,12 +124,6 @@ def _announce(session: Session, name: str, ticket: Ticket, extra_rooms: tuple[st
     if ticket.assignee_id:
         rooms.append(user_room(ticket.assignee_id))
     emit_after_commit(session, name, live_payload(ticket), [*rooms, *extra_rooms])
-
-
-def _refresh_sla(session: Session, ticket: Ticket, now: datetime, *, new: bool = False) -> None:
-    from helpdesk.sla.service import refresh_sla
-
-    refresh_sla(session, ticket, now, new=new)
 
 
 # --- assignment -------------------------------------------------------------------------------
@@ -207,14 +208,28 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     session.add(first)
     if customer is not None:
         customer.last_contact_at = now
-    record(session, ticket, actor, "created", now, data={"channel": channel})
+    clocks = plan_new_ticket(session, ticket, now)
+    session.flush()  # the one flush: the ticket (with its SLA columns), its first message, the customer
+    _set_number(session, ticket)
+    insert_clocks(session, ticket, clocks, now)
+    events = [("created", None, None, None, {"channel": channel})]
     if assignee is not None:
-        record(session, ticket, actor, "changed", now, "assignee", None, assignee.name)
-    _refresh_sla(session, ticket, now, new=True)
-    # Set after the SLA refresh's flush, so the number and the SLA columns go out in one UPDATE.
-    ticket.number = NUMBER_OFFSET + ticket.id
+        events.append(("changed", "assignee", None, assignee.name, None))
+    session.execute(insert(TicketEvent), [
+        {"ticket_id": ticket.id, **_event_values(actor, action, now, field_name, old, new, data)}
+        for action, field_name, old, new, data in events
+    ])
     _announce(session, "ticket:created", ticket)
     return ticket
+
+
+def _set_number(session: Session, ticket: Ticket) -> None:
+    """The human number follows the id the database gave. A Core UPDATE (not an ORM change), so the
+    ticket's version stays 1 and no second flush is needed."""
+    number = NUMBER_OFFSET + ticket.id
+    table = Ticket.__table__
+    session.execute(update(table).where(table.c.id == ticket.id).values(number=number))
+    set_committed_value(ticket, "number", number)
 
 
 def _ticket_customer(session: Session, actor: User, data: dict, errors: dict) -> Customer | None:
@@ -319,7 +334,7 @@ def update_ticket(session: Session, actor: User, ticket_id: int, changes: dict, 
     for name, old, new in applied:
         _apply_change(session, ticket, actor, name, old, new, now)
     ticket.updated_at = now
-    _refresh_sla(session, ticket, now)
+    refresh_sla(session, ticket, now)
     _announce(session, "ticket:updated", ticket)
     return ticket
 
@@ -404,7 +419,7 @@ def add_message(session: Session, actor: User | None, ticket_id: int, data: dict
     ticket.updated_at = now
     # The version moves with every change so a page open on the old state learns it is stale.
     _touch(ticket)
-    _refresh_sla(session, ticket, now)
+    refresh_sla(session, ticket, now)
     _announce(session, "ticket:updated", ticket)
     return message
 
@@ -446,8 +461,8 @@ def merge_tickets(session: Session, actor: User, source_id: int, target_id: int,
     if source.last_customer_message_at and (not target.last_customer_message_at or source.last_customer_message_at > target.last_customer_message_at):
         target.last_customer_message_at = source.last_customer_message_at
     _touch(target)
-    _refresh_sla(session, source, now)
-    _refresh_sla(session, target, now)
+    refresh_sla(session, source, now)
+    refresh_sla(session, target, now)
     _announce(session, "ticket:updated", source)
     _announce(session, "ticket:updated", target)
     return target
@@ -544,6 +559,6 @@ def auto_close_resolved(session: Session, now: datetime, after_days: int, batch:
     for ticket in tickets:
         _apply_change(session, ticket, None, "status", "resolved", "closed", now)
         ticket.updated_at = now
-        _refresh_sla(session, ticket, now)
+        refresh_sla(session, ticket, now)
         _announce(session, "ticket:updated", ticket)
     return len(tickets)
