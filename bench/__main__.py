@@ -13,6 +13,7 @@ import os
 import platform
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from bench import calls as _calls  # noqa: F401  (registers the telephony and customer-card scenarios)
@@ -41,6 +42,8 @@ def parse_args(argv=None):
     p.add_argument("--peer", action="store_true", help="also run django-helpdesk's bench.py and print it beside ours")
     p.add_argument("--peer-n", type=int, default=10, help="requests per path for the peer (its pages take seconds)")
     p.add_argument("--json", default=None, help="also write the JSON document to this file")
+    p.add_argument("--no-kb-worker", action="store_true",
+                   help="index in the app's own processes instead of a `flask kb worker` beside them")
     return p.parse_args(argv)
 
 
@@ -83,21 +86,27 @@ def main(argv=None) -> int:
     log(f"data set: {json.dumps(ctx.facts)}; top customer {ctx.top_customer}; deep page {ctx.deep_page}")
     runner = Runner(ctx, args.n, counter, memory=not args.no_memory, log=log)
 
-    if not args.no_inproc:
-        for sc in selected(args.only, "inproc"):
-            log(f"- {sc.name} ...")
-            r = runner.run(sc)
-            log(f"  {_brief(r)}")
-    http_scenarios = [] if args.no_http else selected(args.only, "http")
-    if http_scenarios:
-        log("over HTTP:")
-        with _http.gunicorn(dataset, log=log) as (base, worker_pid):
-            _http.login(ctx, base)
-            ctx.server_pid = worker_pid
-            for sc in http_scenarios:
+    indexing = {"where": "in-process thread" if args.no_kb_worker else "flask kb worker process"}
+    with ExitStack() as processes:
+        caught_up = None if args.no_kb_worker else processes.enter_context(_http.kb_worker(dataset, log=log))
+        if not args.no_inproc:
+            for sc in selected(args.only, "inproc"):
                 log(f"- {sc.name} ...")
                 r = runner.run(sc)
                 log(f"  {_brief(r)}")
+        http_scenarios = [] if args.no_http else selected(args.only, "http")
+        if http_scenarios:
+            log("over HTTP:")
+            with _http.gunicorn(dataset, log=log) as (base, worker_pid):
+                _http.login(ctx, base)
+                ctx.server_pid = worker_pid
+                for sc in http_scenarios:
+                    log(f"- {sc.name} ...")
+                    r = runner.run(sc)
+                    log(f"  {_brief(r)}")
+        if caught_up is not None:
+            indexing["caught_up_after_s"] = round(caught_up(), 2)
+            log(f"search index caught up {indexing['caught_up_after_s']} s after the last request")
 
     peer = run_peer(args.peer_n, log=log) if args.peer else None
 
@@ -109,6 +118,7 @@ def main(argv=None) -> int:
             "instance": str(instance),
             "dataset": {**marker, **ctx.facts, "top_customer": ctx.top_customer, "deep_page": ctx.deep_page},
             "n": args.n,
+            "search_indexing": indexing,
             "machine": {"cpus": os.cpu_count(), "load_avg_end": [round(x, 2) for x in os.getloadavg()],
                         "python": platform.python_version(), "platform": platform.platform()},
         },
@@ -116,6 +126,7 @@ def main(argv=None) -> int:
         "peer": peer,
     }
     label = f"{doc['meta']['database']}, {ctx.facts['tickets']} tickets, {ctx.facts['open_tickets']} open"
+    label += f"; search indexing: {indexing['where']}"
     print(f"\nHelpdesk benchmark ({label}; n={args.n}; load avg {doc['meta']['machine']['load_avg_end']} "
           f"on {os.cpu_count()} CPUs)")
     print("q/req: SQL statements per request (in-process only); py MB: tracemalloc peak; "

@@ -1,4 +1,5 @@
-"""Over HTTP: the app served by gunicorn (one worker process, 4 threads) on loopback, one client."""
+"""Over HTTP: the app served by gunicorn (one worker process, 4 threads) on loopback, one client;
+and the search-indexing worker process that runs beside the server in production."""
 from __future__ import annotations
 
 import os
@@ -67,6 +68,42 @@ def gunicorn(dataset: Dataset, log=print):
         try:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        errlog.close()
+
+
+@contextmanager
+def kb_worker(dataset: Dataset, log=print):
+    """`flask kb worker` on the data set, as deployed beside the server: the app's processes then
+    only journal changed ids and this process indexes them. Yields a function that waits until
+    the journal is written and returns the seconds it took."""
+    from knowledge_base.index import IndexStore, lock_is_held
+
+    cmd = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "kb", "worker", "--quiet"]
+    log("  $ flask --app wsgi kb worker   (search indexing in its own process)")
+    errlog = open(dataset.instance / "kb-worker.log", "ab")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=dataset.env(), stdout=errlog, stderr=errlog, start_new_session=True)
+    store = IndexStore(dataset.instance / "search")
+    try:
+        for _ in range(600):
+            if proc.poll() is not None:
+                raise RuntimeError(f"kb worker exited ({proc.returncode}); see {dataset.instance / 'kb-worker.log'}")
+            if lock_is_held(store.worker_lock_path):
+                break
+            time.sleep(0.05)
+
+        def caught_up(timeout: float = 300.0) -> float:
+            started = time.monotonic()
+            while store.journal_size() and time.monotonic() - started < timeout:
+                time.sleep(0.05)
+            return time.monotonic() - started
+
+        yield caught_up
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=60)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         errlog.close()

@@ -39,6 +39,34 @@ def reindex_command(quiet: bool):
                f"{report.documents.get('tickets', 0)} tickets ({rows / seconds:.0f} documents/s).")
 
 
+@kb_cli.command("worker")
+@click.option("--quiet", is_flag=True, help="No line per write.")
+def worker_command(quiet: bool):
+    """Index in this process what the server processes commit (run one beside gunicorn).
+
+    While it runs, server processes only note changed ids in the journal; it writes them every
+    KB_INDEX_DELAY_SECONDS. Without it, each server process indexes in a thread of its own."""
+    import signal
+    import threading
+
+    from knowledge_base.engine import kb
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    engine = kb()
+    click.echo(f"Indexing worker on {engine.store.root} (Ctrl-C to stop).")
+
+    def written(size: int) -> None:
+        if not quiet:
+            click.echo(f"indexed {size} bytes of journalled changes")
+
+    try:
+        engine.run_worker(stop, on_write=written)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @kb_cli.command("status")
 def status_command():
     """Show the search index's state (ok, missing, corrupt, rebuilding) and document counts."""
@@ -49,6 +77,7 @@ def status_command():
     click.echo(f"generation: {health.generation or '-'}")
     for kind, count in health.documents.items():
         click.echo(f"{kind}: {count}")
+    click.echo(f"indexing worker: {'running' if kb().worker_running() else 'none (each server process indexes)'}")
     pending = kb().store.journal_size()
     if pending:
         click.echo(f"journal: {pending} bytes of changes waiting for the next writer")

@@ -7,16 +7,20 @@ import logging
 import queue
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable
 
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from knowledge_base.index import Health, IndexStore, IndexUnavailable
+from knowledge_base.index import Health, IndexStore, IndexUnavailable, LockTimeout, file_lock, lock_is_held
 from knowledge_base.indexing import RebuildReport, database_size, rebuild, sync
 
 log = logging.getLogger(__name__)
+
+# How long a request process trusts its last look at the worker lock.
+WORKER_CHECK_SECONDS = 2.0
 
 
 class _IndexQueue(queue.Queue):
@@ -47,6 +51,8 @@ class KnowledgeBase:
         self._queue: "_IndexQueue" = _IndexQueue()
         self._last_auto_rebuild = 0.0
         self._guard = threading.Lock()
+        self._worker_seen = False
+        self._worker_checked_at = float("-inf")
 
     # settings are read when used, so a test may change them after create_app()
     @property
@@ -78,14 +84,53 @@ class KnowledgeBase:
     def index_committed(self, article_ids, ticket_ids) -> None:
         """Index what a transaction committed. By default the ids go to this process's indexing
         thread, which merges whatever piled up and writes it in one go, so a user's request never
-        waits for the index; KB_INDEX_SYNC=True writes before returning (tests, scripts)."""
+        waits for the index; KB_INDEX_SYNC=True writes before returning (tests, scripts).
+
+        While a `flask kb worker` process runs, the ids are only appended to the journal and the
+        worker writes them: Whoosh's analysis then uses another CPU core instead of the request
+        process's. Should the worker stop, the next in-process write drains the journal."""
         if not self.enabled:
             return
         if self.app.config.get("KB_INDEX_SYNC", False):
             self._write(set(article_ids), set(ticket_ids))
             return
+        if self.worker_running():
+            try:
+                self.store.journal_append(set(article_ids), set(ticket_ids))
+                return
+            except Exception:
+                log.warning("could not journal index changes for the worker; indexing them here", exc_info=True)
         self._queue.put((set(article_ids), set(ticket_ids)))
         self._ensure_indexer()
+
+    def worker_running(self) -> bool:
+        """Whether an indexing worker process holds its lock (looked at every WORKER_CHECK_SECONDS)."""
+        now = time.monotonic()
+        if now - self._worker_checked_at >= WORKER_CHECK_SECONDS:
+            self._worker_seen = lock_is_held(self.store.worker_lock_path)
+            self._worker_checked_at = now
+        return self._worker_seen
+
+    def run_worker(self, stop: threading.Event, on_write: Callable[[int], None] | None = None) -> None:
+        """The indexing worker's loop (`flask kb worker`): every KB_INDEX_DELAY_SECONDS, write what
+        the request processes journalled. One worker at a time; returns when `stop` is set."""
+        with ExitStack() as held:
+            try:
+                # (a server process looking whether a worker runs holds the lock for an instant)
+                held.enter_context(file_lock(self.store.worker_lock_path, timeout=1.0))
+            except LockTimeout:
+                raise RuntimeError(f"another indexing worker is running ({self.store.worker_lock_path})") from None
+            delay = float(self.app.config.get("KB_INDEX_DELAY_SECONDS", 1.0))
+            while True:
+                stopping = stop.wait(delay)
+                size = self.store.journal_size()
+                if size:  # sync() takes the journal under the write lock
+                    with self.app.app_context():
+                        self._write(set(), set())
+                    if on_write is not None:
+                        on_write(size)
+                if stopping:
+                    return
 
     def _write(self, article_ids: set[int], ticket_ids: set[int]) -> None:
         outcome = sync(self.store, self.session_factory(), article_ids, ticket_ids, lock_timeout=self.lock_timeout)

@@ -199,6 +199,11 @@ class IndexStore:
     def journal_path(self) -> Path:
         return self.control / "pending.jsonl"
 
+    @property
+    def worker_lock_path(self) -> Path:
+        """Held by a running `flask kb worker` for as long as it lives."""
+        return self.control / "worker.lock"
+
     def current_generation(self) -> str | None:
         try:
             name = self.pointer.read_text().strip()

@@ -176,3 +176,78 @@ def test_two_processes_writing_at_once_leave_a_complete_readable_index(kb_app, a
             indexed = {fields["id"]: fields["title"] for fields in searcher.all_stored_fields()}
             assert searcher.doc_count() == len(expected) == 2 + 2 * count
     assert indexed == expected  # every article, each with its last committed title
+
+
+WORKER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {root!r})
+    from config import TestingConfig
+    from helpdesk import create_app
+
+    app = create_app(TestingConfig, INSTANCE_PATH={instance!r}, SQLALCHEMY_DATABASE_URI={database!r},
+                     KB_INDEX_ON_COMMIT=True, KB_INDEX_SYNC=False, KB_INDEX_DELAY_SECONDS=0.1)
+    result = app.test_cli_runner().invoke(args=["kb", "worker"])
+    print(result.output)
+    sys.exit(result.exit_code)
+""")
+
+
+def _start_worker(kb_app, tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER.format(root=str(root), instance=kb_app.instance_path,
+                                    database=DATABASE_URL or kb_app.config["SQLALCHEMY_DATABASE_URI"]))
+    return subprocess.Popen([sys.executable, str(script)], env={**os.environ, "PYTHONPATH": str(root)},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _wait_for(condition, timeout=30.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _ticket_hits(client, words):
+    response = client.get("/api/v1/search/tickets", query_string={"q": words})
+    assert response.status_code == 200
+    return [hit["subject"] for hit in response.get_json()["items"]]
+
+
+def test_an_indexing_worker_process_indexes_what_the_server_commits(kb_app, agent, client, factory, tmp_path,
+                                                                    monkeypatch):
+    """With `flask kb worker` running, the server process only journals changed ids (no indexing
+    thread of its own) and the worker makes them searchable; once it stops, the server indexes again."""
+    from knowledge_base import engine as kb_engine
+
+    monkeypatch.setattr(kb_engine, "WORKER_CHECK_SECONDS", 0.0)
+    kb_app.config.update(KB_INDEX_SYNC=False, KB_INDEX_DELAY_SECONDS=0.1)
+    runtime = kb_app.extensions["knowledge_base"]
+    customer = factory.customer(name="Yvette Marchal")
+    worker = _start_worker(kb_app, tmp_path)
+    try:
+        _wait_for(lambda: runtime.worker_running() or worker.poll() is not None)
+        assert worker.poll() is None, worker.stdout.read()
+
+        # A second worker is refused while the first holds the lock.
+        second = _start_worker(kb_app, tmp_path)
+        output, _ = second.communicate(timeout=60)
+        assert second.returncode != 0 and "another indexing worker is running" in output
+
+        created = client.post("/api/v1/tickets", json={"subject": "Antenne parabolique désalignée",
+                                                       "body": "Plus de chaînes satellite.", "customer_id": customer})
+        assert created.status_code == 201
+        _wait_for(lambda: _ticket_hits(client, "parabolique") == ["Antenne parabolique désalignée"])
+        assert runtime._indexer is None  # written by the worker, not by a thread of this process
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=60)
+    assert worker.returncode == 0, output
+
+    assert not runtime.worker_running()
+    client.post("/api/v1/tickets", json={"subject": "Télécommande infrarouge muette", "body": "Piles neuves.",
+                                         "customer_id": customer})
+    _wait_for(lambda: _ticket_hits(client, "infrarouge") == ["Télécommande infrarouge muette"])
+    assert runtime._indexer is not None
