@@ -85,7 +85,7 @@ def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
     while not sweeper.stopping:
         with app.app_context():
             try:
-                sweep(db.session, utcnow())
+                sweep(db.session, utcnow(), base_url=app.config["BASE_URL"])
                 close_forgotten_resolved(app, db.session)
                 send_outbox(app, db.session)
             except Exception:  # a failed pass is rolled back and retried by the next one

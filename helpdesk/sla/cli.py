@@ -22,7 +22,7 @@ def sweep_command(batch: int) -> None:
     """Announce the warnings and breaches due now (one pass)."""
     from helpdesk.sla.sweep import sweep
 
-    report = sweep(db.session, utcnow(), batch=batch)
+    report = sweep(db.session, utcnow(), batch=batch, base_url=current_app.config["BASE_URL"])
     click.echo(report.summary())
 
 
@@ -54,7 +54,7 @@ def worker_command(interval: float, passes: int) -> None:
         while True:
             started = time.monotonic()
             try:
-                report = sweep(db.session, utcnow())
+                report = sweep(db.session, utcnow(), base_url=current_app.config["BASE_URL"])
                 close_forgotten_resolved(current_app, db.session)
                 send_outbox(current_app, db.session)
                 if report.warnings or report.breaches:

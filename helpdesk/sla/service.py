@@ -611,6 +611,40 @@ def refresh_sla_for_tickets(
     return len(changed)
 
 
+def settle_ticket_columns(session: Session, ticket_ids: Sequence[int], context: SlaContext | None = None) -> int:
+    """The tickets' SLA columns (state, next warning) from their stored clocks, with no business-time
+    maths: for the sweep, whose claims change a clock's state and announcement marks but never its
+    due times. A ticket whose priority, team or status changed takes `refresh_sla_for_tickets`.
+    Returns how many tickets changed."""
+    if not ticket_ids:
+        return 0
+    ctx = context or load_sla_context(session)
+    rows = session.execute(
+        select(Ticket.id, Ticket.status, *(getattr(Ticket, name) for name in TICKET_SLA_COLUMNS))
+        .where(Ticket.id.in_(ticket_ids))
+    ).all()
+    stored = _stored_clocks(session, [r.id for r in rows])
+    updates = []
+    for row in rows:
+        policy = ctx.policies_by_id.get(row.sla_policy_id)
+        if policy is None or not stored[row.id]:
+            continue
+        pausing = row.status in policy.pause_statuses
+        clocks = [
+            ClockValues(metric=metric, warned_at=c.warned_at, breached_at=c.breached_at,
+                        paused=pausing and c.started_at is not None and c.stopped_at is None,
+                        **{name: getattr(c, name) for name in CLOCK_COLUMNS})
+            for metric, c in stored[row.id].items()
+        ]
+        settled = _ticket_sla(row.sla_policy_id, clocks)
+        if settled != TicketSla(*(getattr(row, name) for name in TICKET_SLA_COLUMNS)):
+            updates.append({"p_id": row.id, **{f"p_{n}": getattr(settled, n) for n in TICKET_SLA_COLUMNS}})
+    if updates:
+        session.execute(_UPDATE_TICKET, updates)
+        _expire_loaded(session, [u["p_id"] for u in updates])
+    return len(updates)
+
+
 def _insert_ignoring_duplicates(session: Session):
     # A user's action may create the same ticket's clocks concurrently; its values are as fresh as ours.
     dialect = session.get_bind().dialect.name

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from helpdesk.models import OutboxMessage, SlaClock, Ticket, TicketEvent, User, team_members
@@ -23,12 +23,16 @@ from helpdesk.models.tickets import PRIORITIES
 from helpdesk.models.users import STAFF_ROLES
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
 from helpdesk.sla.clock import BREACHED, RUNNING, WARNING
-from helpdesk.sla.service import SlaContext, load_sla_context, refresh_sla_for_tickets
+from helpdesk.sla.service import SlaContext, load_sla_context, refresh_sla_for_tickets, settle_ticket_columns
 
 log = logging.getLogger(__name__)
 
 _clocks = SlaClock.__table__
 ESCALATION_ACTIONS = ("raise_priority", "reassign", "notify")
+# A lead with more breaches than this in one batch (a backlog after an outage, a policy tightened)
+# gets one digest listing them instead of a mail each; the digest shows at most DIGEST_LINES.
+DIGEST_AFTER = 5
+DIGEST_LINES = 50
 _METRIC_LABELS = {
     "fr": {"first_response": "première réponse", "next_response": "réponse suivante", "resolution": "résolution"},
     "en": {"first_response": "first response", "next_response": "next response", "resolution": "resolution"},
@@ -68,6 +72,15 @@ class _Person:
 
 
 @dataclass
+class _Writes:
+    """Rows a batch adds, written with one bulk INSERT per table (no unit-of-work bookkeeping)."""
+
+    events: list[dict] = field(default_factory=list)
+    mails: list[dict] = field(default_factory=list)
+    changed_tickets: set[int] = field(default_factory=set)  # by an escalation
+
+
+@dataclass
 class _Staff:
     """People the sweep writes to, loaded once per pass."""
 
@@ -81,8 +94,9 @@ class _Staff:
         return own or self.leads
 
 
-def sweep(session: Session, now: datetime, *, batch: int = 1000) -> SweepReport:
-    """One pass: claim and act on every warning and breach due at `now`. Commits after each batch."""
+def sweep(session: Session, now: datetime, *, batch: int = 1000, base_url: str = "") -> SweepReport:
+    """One pass: claim and act on every warning and breach due at `now`. Commits after each batch.
+    `base_url` (the BASE_URL setting) makes the links in the e-mails."""
     report = SweepReport()
     ctx: SlaContext | None = None
     staff: _Staff | None = None
@@ -95,7 +109,7 @@ def sweep(session: Session, now: datetime, *, batch: int = 1000) -> SweepReport:
             ctx = load_sla_context(session)
             staff = _load_staff(session, ctx)
         try:
-            claimed, escalations = _run_batch(session, now, warnings, breaches, ctx, staff)
+            claimed, escalations = _run_batch(session, now, warnings, breaches, ctx, staff, base_url.rstrip("/"))
             session.commit()
         except BaseException:
             session.rollback()
@@ -139,6 +153,7 @@ def _run_batch(
     breaches: Sequence[tuple[int, int]],
     ctx: SlaContext,
     staff: _Staff,
+    base_url: str,
 ) -> tuple[list[Claim], int]:
     ticket_ids = sorted({t for _, t in warnings} | {t for _, t in breaches})
     # Lock the ticket rows first, in id order, as a user's save does (ticket, then its clocks): two
@@ -155,26 +170,36 @@ def _run_batch(
     tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_({c.ticket_id for c in claimed})))}
     _remember_people(session, staff, {t.assignee_id for t in tickets.values() if t.assignee_id is not None})
     policy_of = {t.id: t.sla_policy_id for t in tickets.values()}
-    added: list[Any] = []
+    writes = _Writes()
+    breached_for: dict[_Person, list[tuple[Claim, Ticket]]] = defaultdict(list)
     escalations = 0
     for claim in claimed:
         ticket = tickets[claim.ticket_id]
-        added.append(_audit_event(claim, ticket, now))
+        writes.events.append(_audit_event(claim, ticket, now))
         _announce(session, claim, ticket)
         if claim.kind == "breached":
-            added += _breach_mails(claim, ticket, staff.leads_of(ticket.team_id), now)
+            for person in staff.leads_of(ticket.team_id):
+                breached_for[person].append((claim, ticket))
+    for person, items in breached_for.items():
+        if len(items) > DIGEST_AFTER:
+            writes.mails.append(_digest(person, items, now, base_url))
+        else:
+            writes.mails += [_mail(person, claim, ticket, now, "breached", base_url) for claim, ticket in items]
     for claim in claimed:
         # After the announcements: they name the assignee and team the ticket had when it went due.
         policy = ctx.policies_by_id.get(policy_of[claim.ticket_id])
         for rule in policy.escalations if policy else ():
             if _rule_applies(rule, claim):
-                done = _escalate(rule, claim, tickets[claim.ticket_id], ctx, staff, now)
-                added += done
-                escalations += bool(done)
-    session.add_all(added)
-    session.flush()
-    # A raised priority or another team may bring another policy; and the tickets show the new state.
-    refresh_sla_for_tickets(session, list(tickets), now, ctx)
+                escalations += _escalate(rule, claim, tickets[claim.ticket_id], ctx, staff, now, base_url, writes)
+    session.flush()  # escalations changed tickets
+    if writes.events:
+        session.execute(insert(TicketEvent), writes.events)
+    if writes.mails:
+        session.execute(insert(OutboxMessage), writes.mails)
+    # A raised priority or another team may bring another policy: those tickets are recomputed. The
+    # others only show their clocks' new states (claims never move a due time).
+    refresh_sla_for_tickets(session, sorted(writes.changed_tickets), now, ctx)
+    settle_ticket_columns(session, [t for t in tickets if t not in writes.changed_tickets], ctx)
     # Queues and open ticket pages redraw: badges changed, and escalations may have moved the ticket.
     for ticket_id, ticket in tickets.items():
         rooms = [STAFF_ROOM, ticket_room(ticket_id)] + ([team_room(ticket.team_id)] if ticket.team_id else [])
@@ -208,16 +233,18 @@ def _claim(session: Session, now: datetime, clock_ids: list[int], kind: str) -> 
 # --- what follows a claim -----------------------------------------------------------------------------
 
 
-def _audit_event(claim: Claim, ticket: Ticket, now: datetime) -> TicketEvent:
-    return TicketEvent(
-        ticket_id=ticket.id,
-        action="sla_warning" if claim.kind == "warning" else "sla_breached",
-        field=claim.metric,
-        new_value=_iso(claim.due_at),
-        data={"metric": claim.metric, "due_at": _iso(claim.due_at), "clock_id": claim.clock_id,
-              "policy_id": ticket.sla_policy_id},
-        created_at=now,
+def _audit_event(claim: Claim, ticket: Ticket, now: datetime) -> dict:
+    return _event(
+        ticket.id, "sla_warning" if claim.kind == "warning" else "sla_breached", claim.metric, None,
+        _iso(claim.due_at), {"metric": claim.metric, "due_at": _iso(claim.due_at), "clock_id": claim.clock_id,
+                             "policy_id": ticket.sla_policy_id}, now,
     )
+
+
+def _event(ticket_id: int, action: str, field_name: str | None, old: str | None, new: str | None, data: dict,
+           now: datetime) -> dict:
+    return {"ticket_id": ticket_id, "actor_id": None, "action": action, "field": field_name, "old_value": old,
+            "new_value": new, "data": data, "created_at": now}
 
 
 def _announce(session: Session, claim: Claim, ticket: Ticket) -> None:
@@ -236,11 +263,11 @@ def _announce(session: Session, claim: Claim, ticket: Ticket) -> None:
     emit_after_commit(session, "sla:warning" if claim.kind == "warning" else "sla:breached", payload, rooms)
 
 
-def _breach_mails(claim: Claim, ticket: Ticket, leads: Sequence[_Person], now: datetime) -> list[OutboxMessage]:
-    return [_mail(person, claim, ticket, now, "breached") for person in leads]
+def _ticket_url(base_url: str, ticket: Ticket) -> str:
+    return f"{base_url}/console/tickets/{ticket.id}"
 
 
-def _mail(person: _Person, claim: Claim, ticket: Ticket, now: datetime, reason: str) -> OutboxMessage:
+def _mail(person: _Person, claim: Claim, ticket: Ticket, now: datetime, reason: str, base_url: str) -> dict:
     lang = "en" if person.locale == "en" else "fr"
     metric = _METRIC_LABELS[lang].get(claim.metric, claim.metric)
     due = claim.due_at.strftime("%Y-%m-%d %H:%M UTC") if claim.due_at else "-"
@@ -249,21 +276,41 @@ def _mail(person: _Person, claim: Claim, ticket: Ticket, now: datetime, reason: 
         what = "dépassé" if claim.kind == "breached" else "bientôt dépassé"
         subject = f"[SLA] Ticket {number} : délai de {metric} {what}"
         body = (f"Bonjour {person.name},\n\nLe délai de {metric} du ticket {number} « {ticket.subject} » "
-                f"est {what} (échéance : {due}).\n")
+                f"est {what} (échéance : {due}).\n\n{_ticket_url(base_url, ticket)}\n")
     else:
         what = "breached" if claim.kind == "breached" else "about to breach"
         subject = f"[SLA] Ticket {number}: {metric} {what}"
         body = (f"Hello {person.name},\n\nThe {metric} target of ticket {number} \"{ticket.subject}\" "
-                f"is {what} (due: {due}).\n")
-    return OutboxMessage(
-        to_address=person.email,
-        subject=subject[:300],
-        body_text=body,
-        headers={
-            "X-Helpdesk-Ticket": str(ticket.id), "X-Helpdesk-Event": f"sla_{claim.kind}", "X-Helpdesk-Reason": reason,
-        },
-        created_at=now,
-    )
+                f"is {what} (due: {due}).\n\n{_ticket_url(base_url, ticket)}\n")
+    headers = {"X-Helpdesk-Ticket": str(ticket.id), "X-Helpdesk-Event": f"sla_{claim.kind}", "X-Helpdesk-Reason": reason}
+    return _outbox(person, subject, body, headers, now)
+
+
+def _digest(person: _Person, items: Sequence[tuple[Claim, Ticket]], now: datetime, base_url: str) -> dict:
+    """One mail for many breaches: each ticket on a line with its link, then where to see them all."""
+    lang = "en" if person.locale == "en" else "fr"
+    lines = []
+    for claim, ticket in items[:DIGEST_LINES]:
+        metric = _METRIC_LABELS[lang].get(claim.metric, claim.metric)
+        due = claim.due_at.strftime("%Y-%m-%d %H:%M UTC") if claim.due_at else "-"
+        lines.append(f"- {ticket.display_number} {ticket.subject} ({metric}, {due})\n  {_ticket_url(base_url, ticket)}")
+    more = len(items) - len(lines)
+    queue = f"{base_url}/console?view=breached"
+    if lang == "fr":
+        subject = f"[SLA] {len(items)} tickets ont dépassé leur délai"
+        body = (f"Bonjour {person.name},\n\n{len(items)} tickets ont dépassé un délai SLA :\n\n" + "\n".join(lines)
+                + (f"\n\n… et {more} autres." if more else "") + f"\n\nTous les tickets en dépassement : {queue}\n")
+    else:
+        subject = f"[SLA] {len(items)} tickets breached their targets"
+        body = (f"Hello {person.name},\n\n{len(items)} tickets breached an SLA target:\n\n" + "\n".join(lines)
+                + (f"\n\n… and {more} more." if more else "") + f"\n\nAll breached tickets: {queue}\n")
+    headers = {"X-Helpdesk-Event": "sla_breached_digest", "X-Helpdesk-Tickets": str(len(items))}
+    return _outbox(person, subject, body, headers, now)
+
+
+def _outbox(person: _Person, subject: str, body: str, headers: dict, now: datetime) -> dict:
+    return {"to_address": person.email, "subject": subject[:300], "body_text": body, "headers": headers,
+            "created_at": now}
 
 
 def _rule_applies(rule: dict, claim: Claim) -> bool:
@@ -272,31 +319,35 @@ def _rule_applies(rule: dict, claim: Claim) -> bool:
     return on == claim.kind and metric in ("any", claim.metric) and rule.get("action") in ESCALATION_ACTIONS
 
 
-def _escalate(rule: dict, claim: Claim, ticket: Ticket, ctx: SlaContext, staff: _Staff, now: datetime) -> list[Any]:
-    """Apply one escalation rule; returns the rows it adds (empty when it had nothing to do)."""
+def _escalate(rule: dict, claim: Claim, ticket: Ticket, ctx: SlaContext, staff: _Staff, now: datetime,
+              base_url: str, writes: _Writes) -> bool:
+    """Apply one escalation rule, adding its rows to `writes`; False when it had nothing to do."""
     action = rule["action"]
     data = {"reason": "sla_escalation", "on": claim.kind, "metric": claim.metric, "clock_id": claim.clock_id}
     if action == "raise_priority":
         if ticket.priority not in PRIORITIES or ticket.priority == PRIORITIES[-1]:
-            return []
-        return [_change(ticket, "priority", PRIORITIES[PRIORITIES.index(ticket.priority) + 1], data, now)]
+            return False
+        _change(writes, ticket, "priority", PRIORITIES[PRIORITIES.index(ticket.priority) + 1], data, now)
+        return True
     if action == "reassign":
-        rows = []
+        changed = False
         team_id = rule.get("team")
         if team_id is not None:
             if not isinstance(team_id, int) or team_id not in ctx.teams:
                 log.warning("escalation to unknown team %r ignored", team_id)
-                return []
+                return False
             if team_id != ticket.team_id:
-                rows.append(_change(ticket, "team_id", team_id, data, now))
+                _change(writes, ticket, "team_id", team_id, data, now)
+                changed = True
         to = rule.get("to")
         person = staff.people.get(to) if _is_id(to) else None
         if to is not None and (person is None or not person.active or person.role not in STAFF_ROLES):
             log.warning("escalation to user %r ignored: not an active staff member", to)
-            return rows
+            return changed
         if ticket.assignee_id != to:
-            rows.append(_change(ticket, "assignee_id", to, data, now))  # None: back to the team queue
-        return rows
+            _change(writes, ticket, "assignee_id", to, data, now)  # None: back to the team queue
+            changed = True
+        return changed
     # notify
     to = rule.get("to", "leads")
     if to == "leads":
@@ -305,18 +356,18 @@ def _escalate(rule: dict, claim: Claim, ticket: Ticket, ctx: SlaContext, staff: 
         people = [staff.people[ticket.assignee_id]] if ticket.assignee_id in staff.people else []
     else:
         people = [staff.people[to]] if _is_id(to) and to in staff.people else []
-    return [_mail(p, claim, ticket, now, "escalation") for p in people if p.active]
+    mails = [_mail(p, claim, ticket, now, "escalation", base_url) for p in people if p.active]
+    writes.mails += mails
+    return bool(mails)
 
 
-def _change(ticket: Ticket, name: str, value: Any, data: dict, now: datetime) -> TicketEvent:
+def _change(writes: _Writes, ticket: Ticket, name: str, value: Any, data: dict, now: datetime) -> None:
     old = getattr(ticket, name)
     setattr(ticket, name, value)
     ticket.updated_at = now
-    return TicketEvent(
-        ticket_id=ticket.id, action="changed", field=name,
-        old_value=None if old is None else str(old), new_value=None if value is None else str(value),
-        data=data, created_at=now,
-    )
+    writes.changed_tickets.add(ticket.id)
+    writes.events.append(_event(ticket.id, "changed", name, None if old is None else str(old),
+                                None if value is None else str(value), data, now))
 
 
 def _load_staff(session: Session, ctx: SlaContext) -> _Staff:

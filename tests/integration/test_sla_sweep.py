@@ -19,7 +19,7 @@ from helpdesk.models import (
     User,
     utcnow,
 )
-from helpdesk.sla.service import recompute_all, refresh_sla
+from helpdesk.sla.service import recompute_all, refresh_sla, refresh_sla_for_tickets
 from helpdesk.sla.sweep import sweep
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -80,7 +80,8 @@ def desk(session):
 def open_ticket(session, desk, created_at, **fields):
     fields.setdefault("team_id", desk.team.id)
     fields.setdefault("assignee_id", desk.agent.id)
-    ticket = Ticket(subject="Plus de tonalité", created_at=created_at, updated_at=created_at, **fields)
+    fields.setdefault("subject", "Plus de tonalité")
+    ticket = Ticket(created_at=created_at, updated_at=created_at, **fields)
     session.add(ticket)
     session.flush()
     ticket.number = 10000 + ticket.id
@@ -114,7 +115,7 @@ def test_sweep_warns_once_then_breaches_once(session, desk, live):
     assert ticket.sla_warn_at == monday(16, 24)  # now the resolution's: 80 % of 8 business hours
     assert sweep(session, monday(9, 55)).warnings == 0  # once is enough
 
-    report = sweep(session, monday(10, 5))
+    report = sweep(session, monday(10, 5), base_url="https://desk.example.fr/")
     assert (report.warnings, report.breaches) == (0, 1)
     assert audit(session, "sla_breached") == [(ticket.id, "first_response")]
     assert ticket.sla_state == "breached"
@@ -122,6 +123,7 @@ def test_sweep_warns_once_then_breaches_once(session, desk, live):
     mails = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [m.to_address for m in mails] == ["lead@example.com"]  # the team's lead, not every lead
     assert mails[0].subject == f"[SLA] Ticket #{ticket.number} : délai de première réponse dépassé"
+    assert f"https://desk.example.fr/console/tickets/{ticket.id}\n" in mails[0].body_text  # one click to it
 
     again = sweep(session, monday(10, 10))
     assert (again.warnings, again.breaches, again.escalations) == (0, 0, 0)
@@ -154,7 +156,7 @@ def test_events_of_a_failed_batch_are_never_sent(session, desk, live, monkeypatc
     def broken(*args):
         raise RuntimeError("mail template exploded")
 
-    monkeypatch.setattr("helpdesk.sla.sweep._breach_mails", broken)
+    monkeypatch.setattr("helpdesk.sla.sweep._mail", broken)
     with pytest.raises(RuntimeError):
         sweep(session, monday(10, 5))
     assert live == []
@@ -166,6 +168,27 @@ def test_events_of_a_failed_batch_are_never_sent(session, desk, live, monkeypatc
     assert sweep(session, monday(10, 6)).breaches == 1  # the next sweep picks it up
     assert count(session, OutboxMessage) == 1
     assert [e.name for e in live] == ["sla:breached", "ticket:updated"]
+
+
+def test_a_backlog_of_breaches_reaches_each_lead_as_one_digest(session, desk, live):
+    """After an outage, or a policy made stricter, many tickets breach at once: each lead gets one
+    mail listing them (with links), not one mail per ticket."""
+    tickets = [open_ticket(session, desk, monday(9, 0), subject=f"Coupure fibre {i}") for i in range(7)]
+    desk.other_lead.teams = [desk.team]
+    session.commit()
+
+    report = sweep(session, monday(10, 5), base_url="https://desk.example.fr")
+    assert report.breaches == 7
+    assert len(audit(session, "sla_breached")) == 7  # the audit trail stays per ticket
+    mails = {m.to_address: m for m in session.scalars(select(OutboxMessage))}
+    assert set(mails) == {"lead@example.com", "other.lead@example.com"}
+    french, english = mails["lead@example.com"], mails["other.lead@example.com"]
+    assert french.subject == "[SLA] 7 tickets ont dépassé leur délai"
+    assert english.subject == "[SLA] 7 tickets breached their targets"
+    for ticket in tickets:
+        assert f"#{ticket.number} Coupure fibre" in french.body_text
+        assert f"https://desk.example.fr/console/tickets/{ticket.id}\n" in french.body_text
+    assert "https://desk.example.fr/console?view=breached" in english.body_text
 
 
 def test_no_warning_while_waiting_on_the_customer(session, desk, live):
@@ -304,8 +327,19 @@ def test_two_sweeps_at_once_act_on_each_breach_exactly_once(app, session, desk, 
         .group_by(TicketEvent.ticket_id, TicketEvent.field, TicketEvent.action)
     ).all()
     assert len(per_clock) == 200 and {n for _, _, n in per_clock} == {1}
-    assert count(session, OutboxMessage) == 100  # one e-mail to the team lead per breach
+    # The team lead hears of each breach once: a mail each, or digests when a batch holds many.
+    mails = session.scalars(select(OutboxMessage)).all()
+    assert {m.to_address for m in mails} == {"lead@example.com"}
+    assert sum(int(m.headers.get("X-Helpdesk-Tickets", 1)) for m in mails) == 100
     assert len(live) == 200
+
+    # What the sweep settled on the tickets (from their clocks) is what a full recompute gives.
+    columns = (Ticket.id, Ticket.sla_state, Ticket.sla_due_at, Ticket.sla_warn_at, Ticket.resolution_due_at)
+    settled = session.execute(select(*columns).order_by(Ticket.id)).all()
+    assert {row.sla_state for row in settled} == {"warning", "breached"}
+    refresh_sla_for_tickets(session, [row.id for row in settled], now)
+    session.commit()
+    assert session.execute(select(*columns).order_by(Ticket.id)).all() == settled
 
 
 # --- running it -----------------------------------------------------------------------------------
