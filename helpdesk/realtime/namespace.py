@@ -1,9 +1,7 @@
 """The /console namespace: authenticated staff only, each in the rooms they may listen to."""
 from __future__ import annotations
 
-import threading
-
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
 
@@ -11,6 +9,7 @@ from helpdesk.extensions import db
 from helpdesk.models import Ticket, utcnow
 from helpdesk.permissions import may
 from helpdesk.realtime.events import LEADS_ROOM, NAMESPACE, STAFF_ROOM, team_room, ticket_room, user_room
+from helpdesk.realtime.presence import Change, clock, presence_store
 
 
 def _connecting_user(auth):
@@ -23,40 +22,6 @@ def _connecting_user(auth):
 
         return user_for_token(token, utcnow())
     return None
-
-
-class _Viewers:
-    """Who has which ticket open, per socket, in this process (each process announces its own)."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._by_ticket: dict[int, dict[str, tuple[int, str]]] = {}
-
-    def add(self, ticket_id: int, sid: str, user_id: int, name: str) -> list[dict]:
-        with self._lock:
-            self._by_ticket.setdefault(ticket_id, {})[sid] = (user_id, name)
-            return self._list(ticket_id)
-
-    def remove(self, ticket_id: int, sid: str) -> list[dict]:
-        with self._lock:
-            self._by_ticket.get(ticket_id, {}).pop(sid, None)
-            return self._list(ticket_id)
-
-    def drop_sid(self, sid: str) -> list[tuple[int, list[dict]]]:
-        with self._lock:
-            changed = [tid for tid, sids in self._by_ticket.items() if sid in sids]
-            for tid in changed:
-                self._by_ticket[tid].pop(sid, None)
-            return [(tid, self._list(tid)) for tid in changed]
-
-    def _list(self, ticket_id: int) -> list[dict]:
-        seen: dict[int, str] = {}
-        for user_id, name in self._by_ticket.get(ticket_id, {}).values():
-            seen[user_id] = name
-        return [{"user_id": uid, "name": name} for uid, name in sorted(seen.items())]
-
-
-VIEWERS = _Viewers()
 
 
 class ConsoleNamespace(Namespace):
@@ -104,9 +69,10 @@ class ConsoleNamespace(Namespace):
         if not allowed:
             return {"ok": False, "error": "not_found"}
         join_room(ticket_room(tid))
-        viewers = VIEWERS.add(tid, request.sid, user_id, name)
-        emit("presence", {"ticket_id": tid, "viewers": viewers}, to=ticket_room(tid))
-        return {"ok": True, "viewers": viewers}
+        # Sent again every PRESENCE_RENEW_SECONDS by an open page: only a real change is announced.
+        change = presence_store(current_app).watch(tid, request.sid, user_id, name, clock())
+        _announce(change)
+        return {"ok": True, "viewers": change.viewers}
 
     def on_ticket_typing(self, data):
         """Tell the others on this ticket that this agent is typing a reply (collision warning)."""
@@ -126,13 +92,17 @@ class ConsoleNamespace(Namespace):
         ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
         if isinstance(ticket_id, int):
             leave_room(ticket_room(ticket_id))
-            viewers = VIEWERS.remove(ticket_id, request.sid)
-            emit("presence", {"ticket_id": ticket_id, "viewers": viewers}, to=ticket_room(ticket_id))
+            _announce(presence_store(current_app).unwatch(ticket_id, request.sid, clock()))
         return {"ok": True}
 
     def on_disconnect(self, reason=None):
-        for ticket_id, viewers in VIEWERS.drop_sid(request.sid):
-            emit("presence", {"ticket_id": ticket_id, "viewers": viewers}, to=ticket_room(ticket_id))
+        for change in presence_store(current_app).drop(request.sid, clock()):
+            _announce(change)
+
+
+def _announce(change: Change) -> None:
+    if change.changed:
+        emit("presence", {"ticket_id": change.ticket_id, "viewers": change.viewers}, to=ticket_room(change.ticket_id))
 
 
 def register_namespace(socketio) -> None:

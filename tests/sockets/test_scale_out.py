@@ -63,3 +63,27 @@ def test_call_posted_to_one_process_pops_on_the_other(two_servers, factory, clie
         assert listener.wait_for("call:incoming", timeout=10)["call_id"] == "multi-1"
     finally:
         listener.close()
+
+
+def test_agents_on_two_processes_see_each_other_on_a_ticket(two_servers, factory, auth):
+    from tests.sockets.conftest import Listener
+
+    factory.user("agent", email="ana@example.com", name="Ana Agent")
+    factory.user("agent", email="bob@example.com", name="Bob Agent")
+    ana_token, bob_token = auth.token("ana@example.com"), auth.token("bob@example.com")
+    first, second = two_servers
+    created = requests.post(first + "/api/v1/tickets", headers={"Authorization": f"Bearer {ana_token}"},
+                            json={"subject": "Fibre coupée", "body": "Depuis ce matin."})
+    assert created.status_code == 201
+    ticket_id = created.json()["id"]
+    ana, bob = Listener(first, ana_token), Listener(second, bob_token)
+    try:
+        assert [v["name"] for v in ana.emit("ticket:watch", {"ticket_id": ticket_id})["viewers"]] == ["Ana Agent"]
+        assert {v["name"] for v in bob.emit("ticket:watch", {"ticket_id": ticket_id})["viewers"]} == {"Ana Agent", "Bob Agent"}
+        seen = ana.wait_for("presence", timeout=10, predicate=lambda d: len(d.get("viewers", [])) == 2)
+        assert {v["name"] for v in seen["viewers"]} == {"Ana Agent", "Bob Agent"}
+        bob.close()  # Bob's process tells everyone he left
+        after = ana.wait_for("presence", timeout=10, predicate=lambda d: len(d.get("viewers", [])) == 1)
+        assert after["viewers"][0]["name"] == "Ana Agent"
+    finally:
+        ana.close()

@@ -190,6 +190,7 @@
 
   // --- presence on a ticket ----------------------------------------------------------------------
   var presence = null;
+  var lastViewers = [];
   var typists = {};
   var bindTyping = function () {};
   function renderPresence(viewers) {
@@ -204,7 +205,6 @@
     var ticketId = parseInt(ticketPage.getAttribute("data-ticket-id"), 10);
     presence = el("p", { "class": "presence", hidden: "", "data-presence": "" });
     ticketPage.parentNode.insertBefore(presence, ticketPage);
-    var lastViewers = [];
     socket.on("presence", function (data) {
       if (data.ticket_id !== ticketId) return;
       if (data.viewers) { lastViewers = data.viewers; }
@@ -234,10 +234,16 @@
     // After a dropped connection, events may have been missed: resync the queue.
     if (everConnected) refreshQueue();
     everConnected = true;
-    if (ticketPage) socket.emit("ticket:watch", { ticket_id: parseInt(ticketPage.getAttribute("data-ticket-id"), 10) }, function (ack) {
-      if (ack && ack.viewers) renderPresence(ack.viewers);
-    });
+    if (ticketPage) watchTicket();
   });
+  // Presence entries expire on the server unless renewed (a crashed server leaves no ghost viewers).
+  var PRESENCE_RENEW_MS = 30000;
+  function watchTicket() {
+    socket.emit("ticket:watch", { ticket_id: parseInt(ticketPage.getAttribute("data-ticket-id"), 10) }, function (ack) {
+      if (ack && ack.viewers) { lastViewers = ack.viewers; renderPresence(ack.viewers); }
+    });
+  }
+  if (ticketPage) setInterval(function () { if (socket.connected) watchTicket(); }, PRESENCE_RENEW_MS);
   socket.on("disconnect", function () { showStatus(T.offline, false); });
   window.helpdeskLive = { socket: socket, refreshQueue: refreshQueue };
 })();
