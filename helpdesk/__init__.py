@@ -63,12 +63,14 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from helpdesk.api import bp as api_bp
     from helpdesk.auth.routes import bp as auth_bp
     from helpdesk.console import bp as console_bp
+    from helpdesk.macros import bp as macros_bp
     from helpdesk.pages import bp as pages_bp
     from helpdesk.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(macros_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)

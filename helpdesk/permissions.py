@@ -48,6 +48,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "calendar.manage": frozenset({"admin"}),
     "kb.author": STAFF,
     "reports.view": frozenset({"lead", "admin"}),
+    "macro.manage": frozenset({"lead", "admin"}),
 }
 
 
@@ -82,6 +83,13 @@ def may(user: Any, action: str, obj: Any = None) -> bool:
             return True
         customer_id, _ = _customer_scope(user)
         return action == "customer.view" and obj is not None and obj.id == customer_id
+    if action == "macro.use":
+        # A team's canned responses are for its members (leads and admins use them all).
+        if role not in STAFF:
+            return False
+        if obj is None or obj.team_id is None or role in ("lead", "admin"):
+            return True
+        return any(team.id == obj.team_id for team in getattr(user, "teams", ()))
     if action == "article.view":
         if role in STAFF:
             return True

@@ -13,7 +13,8 @@ from helpdesk.api.common import decode_cursor, encode_cursor
 from helpdesk.console.forms import LinkForm, MacroForm, MergeForm, NewTicketForm, ReplyForm, TicketFieldsForm
 from helpdesk.errors import Conflict, DomainError, Invalid, NotFound
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, CannedResponse, Message, Team, Ticket, User, utcnow
+from helpdesk.macros.service import usable_macros
+from helpdesk.models import Attachment, Message, Team, Ticket, User, utcnow
 from helpdesk.permissions import require
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import storage_path, store_attachment
@@ -135,7 +136,7 @@ def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, 
         )
     fields_form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
     fields_form.assignee_id.choices = [("", _("Personne"))] + [(str(u.id), u.name) for u in _agents()]
-    macros = list(db.session.scalars(select(CannedResponse).order_by(CannedResponse.title)))
+    macros = usable_macros(db.session, current_user)
     macro_form = MacroForm(version=ticket.version)
     macro_form.macro_id.choices = [(m.id, m.title) for m in macros]
     from helpdesk.customers.card import customer_card

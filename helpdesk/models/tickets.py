@@ -242,3 +242,5 @@ class CannedResponse(db.Model):
     set_priority: Mapped[Optional[str]] = mapped_column(String(16))
     team_id: Mapped[Optional[int]] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    team: Mapped[Optional["Team"]] = relationship()

@@ -63,6 +63,17 @@ def due_for_auto_close(status: str, resolved_at: datetime | None, now: datetime,
 
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
+# What a canned response may say {{ like.this }}; filled by tickets.service.macro_values.
+PLACEHOLDERS = ("customer.name", "ticket.number", "ticket.subject", "agent.name")
+
+
+def unknown_placeholders(template: str) -> list[str]:
+    """The {{ placeholders }} of a canned response that nothing would fill, in order of appearance."""
+    found = []
+    for name in _PLACEHOLDER.findall(template):
+        if name not in PLACEHOLDERS and name not in found:
+            found.append(name)
+    return found
 
 
 def fill_placeholders(template: str, values: dict[str, str]) -> str:

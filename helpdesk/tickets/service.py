@@ -511,7 +511,7 @@ def apply_macro(session: Session, actor: User, ticket_id: int, macro_id: int, no
     """Post the canned response (placeholders filled) and apply its status/priority, in one action."""
     require(actor, "ticket.update")
     macro = session.get(CannedResponse, macro_id)
-    if macro is None:
+    if macro is None or not may(actor, "macro.use", macro):
         raise NotFound("No such canned response.")
     ticket = get_for_update(session, ticket_id)
     if expected_version is not None and expected_version != ticket.version:

@@ -68,3 +68,16 @@ def test_customer_sees_own_card_only():
     assert may(me, "customer.view", alice)
     assert not may(me, "customer.view", bob)
     assert not may(me, "customer.update", alice)
+
+
+def test_team_canned_responses_are_for_the_team_leads_and_admins_use_them_all():
+    billing, network = NS(id=1), NS(id=2)
+    team_macro, everyones = NS(team_id=1), NS(team_id=None)
+    member = NS(**vars(user("agent")), teams=[billing])
+    outsider = NS(**vars(user("agent")), teams=[network])
+    assert may(member, "macro.use", team_macro) and may(member, "macro.use", everyones)
+    assert not may(outsider, "macro.use", team_macro) and may(outsider, "macro.use", everyones)
+    assert may(NS(**vars(user("lead")), teams=[]), "macro.use", team_macro)
+    assert not may(user("customer"), "macro.use", everyones)
+    assert may(user("lead"), "macro.manage") and may(user("admin"), "macro.manage")
+    assert not may(user("agent"), "macro.manage")

@@ -64,3 +64,11 @@ def test_placeholders():
     text = fill_placeholders("Bonjour {{ customer.name }}, ticket {{ticket.number}} {{ agent.signature }}",
                              {"customer.name": "Mme Durand", "ticket.number": "#10023"})
     assert text == "Bonjour Mme Durand, ticket #10023 {{ agent.signature }}"
+
+
+def test_unknown_placeholders_are_named_once_each_in_order():
+    from helpdesk.tickets.lifecycle import unknown_placeholders
+
+    body = "{{ customer.nom }} {{ ticket.number }} {{agent.signature}} {{ customer.nom }}"
+    assert unknown_placeholders(body) == ["customer.nom", "agent.signature"]
+    assert unknown_placeholders("Bonjour {{ customer.name }}, {{ agent.name }}") == []

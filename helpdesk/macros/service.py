@@ -1,0 +1,97 @@
+"""Canned responses: who may use which, and saving them with every field checked."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from helpdesk.errors import Invalid, NotFound
+from helpdesk.models import CannedResponse, Team, User
+from helpdesk.models.tickets import PRIORITIES, STATUSES
+from helpdesk.permissions import may, require
+from helpdesk.tickets.lifecycle import PLACEHOLDERS, unknown_placeholders
+
+LANGUAGES = ("fr", "en")
+BODY_MAX = 20_000
+
+
+def usable_macros(session: Session, user: User) -> list[CannedResponse]:
+    """The canned responses this user may apply: everyone's, and those of the user's teams."""
+    stmt = select(CannedResponse).order_by(func.lower(CannedResponse.title))
+    if not may(user, "macro.manage"):
+        team_ids = [team.id for team in user.teams]
+        stmt = stmt.where(or_(CannedResponse.team_id.is_(None), CannedResponse.team_id.in_(team_ids)))
+    return list(session.scalars(stmt))
+
+
+def all_macros(session: Session, actor: User) -> list[CannedResponse]:
+    require(actor, "macro.manage")
+    return list(session.scalars(select(CannedResponse).options(selectinload(CannedResponse.team))
+                                .order_by(func.lower(CannedResponse.title))))
+
+
+def get_macro(session: Session, actor: User, macro_id: int) -> CannedResponse:
+    require(actor, "macro.manage")
+    macro = session.get(CannedResponse, macro_id)
+    if macro is None:
+        raise NotFound("No such canned response.")
+    return macro
+
+
+def save_macro(session: Session, actor: User, macro_id: int | None, data: dict[str, Any], now: datetime) -> CannedResponse:
+    """Create (macro_id None) or update a canned response; Invalid with every field's error at once."""
+    require(actor, "macro.manage")
+    macro = get_macro(session, actor, macro_id) if macro_id is not None else None
+    values, errors = _validate(session, data, macro)
+    if errors:
+        raise Invalid(errors)
+    if macro is None:
+        macro = CannedResponse(created_at=now)
+        session.add(macro)
+    for name, value in values.items():
+        setattr(macro, name, value)
+    session.flush()
+    return macro
+
+
+def delete_macro(session: Session, actor: User, macro_id: int) -> None:
+    session.delete(get_macro(session, actor, macro_id))
+    session.flush()
+
+
+def _validate(session: Session, data: dict[str, Any], current: CannedResponse | None) -> tuple[dict, dict[str, str]]:
+    errors: dict[str, str] = {}
+    title = (data.get("title") or "").strip()
+    if not title:
+        errors["title"] = "is required"
+    elif len(title) > 200:
+        errors["title"] = "at most 200 characters"
+    else:
+        same = session.scalar(select(CannedResponse.id).where(func.lower(CannedResponse.title) == title.lower()))
+        if same is not None and (current is None or same != current.id):
+            errors["title"] = "another canned response has this title"
+    body = (data.get("body") or "").strip()
+    if not body:
+        errors["body"] = "is required"
+    elif len(body) > BODY_MAX:
+        errors["body"] = f"at most {BODY_MAX} characters"
+    elif unknown := unknown_placeholders(body):
+        errors["body"] = ("unknown placeholder(s): " + ", ".join("{{ %s }}" % n for n in unknown)
+                          + "; available: " + ", ".join("{{ %s }}" % n for n in PLACEHOLDERS))
+    language = data.get("language") or "fr"
+    if language not in LANGUAGES:
+        errors["language"] = "must be fr or en"
+    team_id = data.get("team_id") or None
+    if team_id is not None and (not isinstance(team_id, int) or session.get(Team, team_id) is None):
+        errors["team_id"] = "no such team"
+    set_status = data.get("set_status") or None
+    if set_status is not None and set_status not in STATUSES:
+        errors["set_status"] = "unknown status"
+    set_priority = data.get("set_priority") or None
+    if set_priority is not None and set_priority not in PRIORITIES:
+        errors["set_priority"] = "unknown priority"
+    values = {"title": title, "body": body, "language": language, "team_id": team_id,
+              "set_status": set_status, "set_priority": set_priority}
+    return values, errors
