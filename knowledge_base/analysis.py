@@ -50,6 +50,19 @@ STOPWORDS = {lang: _folded_stoplist(lang) for lang in LANGUAGES}
 # Tickets are not tagged with a language: both lists apply to them.
 STOPWORDS_ANY = STOPWORDS["fr"] | STOPWORDS["en"]
 
+# Words that fill support requests ("ma box ne marche plus", "my phone doesn't work anymore")
+# without telling which article is meant. Not stop words: "plus" or "problème" can be what an
+# exact search is for. Any-word searches (as-you-type suggestions) only let them add to the score.
+WEAK_WORDS = {
+    "fr": frozenset(fold(word) for word in """
+        marche marcher marchent fonctionne fonctionnent fonctionner fonctionnement plus pas problème
+        problèmes souci soucis panne bug bugs impossible aide aider besoin toujours encore rien
+        jamais depuis ça bonjour merci urgent svp""".split()),
+    "en": frozenset("""
+        work works working worked problem problems issue issues trouble help anymore still
+        please hello thanks urgent""".split()),
+}
+
 _STEMMERS = {"fr": FrenchStemmer(), "en": EnglishStemmer()}
 
 

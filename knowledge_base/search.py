@@ -16,20 +16,24 @@ No field:value syntax, wildcards or match-all, so nothing typed can reach anothe
 from __future__ import annotations
 
 import html
+import math
 import re
 import threading
 import time
 from bisect import bisect_left
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
+from itertools import islice
+from typing import Callable, Iterable, Iterator, Sequence
 
 from markupsafe import Markup
-from whoosh import collectors, query
+from whoosh import collectors, matching, query
+from whoosh.reading import TermNotFound
 
 from knowledge_base.analysis import (
     LANGUAGES,
+    WEAK_WORDS,
     WORD_PATTERN,
     fold,
     language_analyzer,
@@ -182,30 +186,233 @@ def _phrase_query(words: Sequence[str], target: Target) -> query.Query | None:
     return alternatives[0] if len(alternatives) == 1 else query.Or(alternatives)
 
 
+# Any-word searches: weak words only add to the score, scaled down, and a document must match at
+# least one telling word; as-you-type suggestions (an unsolicited list, where a wrong article is
+# noise) require this share of them.
+SUGGESTION_TELLING_SHARE = 0.5
+WEAK_BOOST = 0.2
+# A term more than this share of the documents contain tells nothing either ("appareil" in the
+# closing sentence of every article); judged only on indexes large enough for shares to mean much.
+COMMON_SHARE = 0.5
+COMMON_MIN_DOCS = 50
+
+
+@lru_cache(maxsize=8)
+def _weak_terms(lang: str) -> frozenset[str]:
+    words = WEAK_WORDS["fr"] | WEAK_WORDS["en"] if lang == "ticket" else WEAK_WORDS[lang]
+    return frozenset(t for t in (index_term(w, lang) for w in words) if t)
+
+
+@lru_cache(maxsize=8)
+def _weak_words(lang: str) -> tuple[str, ...]:
+    return tuple(sorted(WEAK_WORDS["fr"] | WEAK_WORDS["en"] if lang == "ticket" else WEAK_WORDS[lang]))
+
+
+def is_weak(word: str, lang: str, *, unfinished: bool = False, common=None) -> bool:
+    """Whether a folded query word tells nothing about which document is meant: support-request
+    filler ("marche", "plus", "problème"), the beginning of one while it is being typed, or (given
+    `common(lang, term)`) a term most documents contain."""
+    term = index_term(word, lang)
+    if term is None:
+        return False
+    if term in _weak_terms(lang):
+        return True
+    if unfinished and any(w.startswith(word) for w in _weak_words(lang)):
+        return True
+    return bool(common and common(lang, term))
+
+
+def _by_language(target: Target) -> list[tuple[str, Target]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name, lang in target.fields:
+        groups.setdefault(lang, []).append((name, lang))
+    return [(lang, Target(tuple(fields))) for lang, fields in groups.items()]
+
+
 def build_query(clauses: Sequence[Clause], target: Target, *, mode: str = "and",
-                prefix_last: bool = False, expand=None) -> query.Query | None:
+                prefix_last: bool = False, expand=None, common=None, min_share: float = 0.0) -> query.Query | None:
     """`mode`: "and" (every word), "or" (any word, more is better), "fuzzy" (every word, typos
-    allowed: `expand(field, term, maxdist)` lists the indexed terms close to `term`)."""
-    required, excluded = [], []
+    allowed: `expand(field, term, maxdist)` lists the indexed terms close to `term`).
+
+    The query is built per analyzer language and the languages ORed, so that a word that is a
+    stop word in one language only ("de") is not required of documents in the other.
+    In "or" mode, weak words (`is_weak`) only add to the score, and a document must match at
+    least one of the other words, or `min_share` of them; a query of weak words only finds nothing."""
     positive = [c for c in clauses if not c.exclude]
-    for index, clause in enumerate(clauses):
-        last = bool(prefix_last and positive and clause is positive[-1])
-        if len(clause.words) > 1:
-            part = _phrase_query(clause.words, target)
-        else:
-            part = _word_query(clause.words[0], target, "term" if clause.exclude else mode, last, expand)
-        if part is None:
-            continue
-        (excluded if clause.exclude else required).append(part)
-    if not required:
+    unfinished = positive[-1] if (prefix_last and positive) else None
+    mains, excluded = [], []
+    for lang, fields in _by_language(target):
+        telling, weak = [], []
+        for clause in clauses:
+            last = clause is unfinished
+            if len(clause.words) > 1:
+                part = _phrase_query(clause.words, fields)
+            else:
+                part = _word_query(clause.words[0], fields, "term" if clause.exclude else mode, last, expand)
+            if part is None:
+                continue
+            if clause.exclude:
+                excluded.append(part)
+            elif mode == "or" and len(clause.words) == 1 and is_weak(clause.words[0], lang, unfinished=last,
+                                                                        common=common):
+                weak.append(part)
+            else:
+                telling.append(part)
+        main = _combine(telling, weak, mode, min_share)
+        if main is not None:
+            mains.append(main)
+    if not mains:
         return None
-    if mode == "or" and len(required) > 1:
-        main = query.Or(required, scale=0.9)  # documents with more of the words rank higher
-    else:
-        main = required[0] if len(required) == 1 else query.And(required)
+    main = mains[0] if len(mains) == 1 else query.Or(mains)
     if excluded:
         main = query.AndNot(main, query.Or(excluded))
     return main
+
+
+def _combine(telling: list, weak: list, mode: str, min_share: float) -> query.Query | None:
+    if not telling:
+        return None
+    if mode != "or":
+        return telling[0] if len(telling) == 1 else query.And(telling)
+    minimum = max(1, math.ceil(len(telling) * min_share))
+    if not weak and minimum == 1:
+        return telling[0] if len(telling) == 1 else query.Or(telling, scale=0.9)
+    return AtLeast(telling, [part.with_boost(part.boost * WEAK_BOOST) for part in weak], minimum)
+
+
+class AtLeast(query.Query):
+    """Documents matching at least `minimum` of the `required` queries, scored by those that match;
+    the `optional` queries only add to the score of such documents. (Whoosh's Or takes a
+    `minmatch` argument but does not implement it.)"""
+
+    def __init__(self, required: Sequence[query.Query], optional: Sequence[query.Query] = (),
+                 minimum: int = 1, boost: float = 1.0):
+        self.required = list(required)
+        self.optional = list(optional)
+        self.minimum = minimum
+        self.boost = boost
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.required!r}, {self.optional!r}, minimum={self.minimum})"
+
+    def __eq__(self, other):
+        return (other.__class__ is self.__class__ and self.required == other.required
+                and self.optional == other.optional and self.minimum == other.minimum and self.boost == other.boost)
+
+    def __hash__(self):
+        return hash((self.__class__.__name__, tuple(self.required), tuple(self.optional), self.minimum, self.boost))
+
+    def is_leaf(self):
+        return False
+
+    def children(self):
+        return self.required + self.optional
+
+    def apply(self, fn):
+        return self.__class__([fn(q) for q in self.required], [fn(q) for q in self.optional], self.minimum,
+                              self.boost)
+
+    def normalize(self):
+        return self.apply(lambda q: q.normalize())
+
+    def estimate_size(self, ixreader):
+        return min(sum(q.estimate_size(ixreader) for q in self.required), ixreader.doc_count())
+
+    def matcher(self, searcher, context=None):
+        required = [m for m in (q.matcher(searcher, context) for q in self.required) if m.is_active()]
+        if len(required) < self.minimum:
+            return matching.NullMatcher()
+        optional = [m for m in (q.matcher(searcher, context) for q in self.optional) if m.is_active()]
+        return AtLeastMatcher(required, optional, self.minimum, self.boost)
+
+
+class AtLeastMatcher(matching.Matcher):
+    """Steps through the documents at least `minimum` of the `required` matchers share; the
+    `optional` matchers are only moved forward to score the current document."""
+
+    def __init__(self, required: list, optional: list, minimum: int, boost: float = 1.0):
+        self.required = required
+        self.optional = optional
+        self.minimum = minimum
+        self.boost = boost
+        self._id = None
+        self._settle()
+
+    def _settle(self) -> None:
+        minimum = self.minimum
+        while True:
+            active = [m for m in self.required if m.is_active()]
+            if len(active) < minimum:
+                self._id = None
+                return
+            ids = sorted(m.id() for m in active)
+            # No document before the minimum-th smallest id can be matched `minimum` times.
+            target = ids[minimum - 1]
+            if ids[0] == target:
+                self._id = target
+                return
+            for m in active:
+                if m.id() < target:
+                    m.skip_to(target)
+
+    def is_active(self):
+        return self._id is not None
+
+    def id(self):
+        return self._id
+
+    def reset(self):
+        for m in self.required + self.optional:
+            m.reset()
+        self._settle()
+
+    def copy(self):
+        return self.__class__([m.copy() for m in self.required], [m.copy() for m in self.optional],
+                              self.minimum, self.boost)
+
+    def children(self):
+        return self.required + self.optional
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else matching.NullMatcher()
+
+    def max_quality(self):
+        try:
+            return self.boost * sum(m.max_quality() for m in self.required + self.optional)
+        except matching.NoQualityAvailable:
+            return float("inf")  # an upper bound all the same: never pruned
+
+    def next(self):
+        if self._id is None:
+            raise matching.ReadTooFar
+        current = self._id
+        for m in self.required:
+            if m.is_active() and m.id() == current:
+                m.next()
+        self._settle()
+
+    def skip_to(self, id):
+        if self._id is None:
+            raise matching.ReadTooFar
+        if id <= self._id:
+            return
+        for m in self.required:
+            if m.is_active() and m.id() < id:
+                m.skip_to(id)
+        self._settle()
+
+    def score(self):
+        current = self._id
+        total = 0.0
+        for m in self.required:
+            if m.is_active() and m.id() == current:
+                total += m.score()
+        for m in self.optional:
+            if m.is_active() and m.id() < current:
+                m.skip_to(current)
+            if m.is_active() and m.id() == current:
+                total += m.score()
+        return total * self.boost
 
 
 def check_fields(q: query.Query, allowed: set[str]) -> None:
@@ -315,6 +522,41 @@ def query_terms(clauses: Sequence[Clause], langs: Iterable[str]) -> set[str]:
                 if term:
                     terms.add(term)
     return terms
+
+
+def highlight_terms(q: query.Query | None, target: Target) -> dict[str, set[str]]:
+    """The indexed terms a query looked for, by analyzer language: what snippets mark. Taken from
+    the query that ran, so the terms typo tolerance matched ("imprimnte" -> "imprim") are marked;
+    excluded words and the weak words of an any-word query are not."""
+    language_of = dict(target.fields)
+    found: dict[str, set[str]] = {}
+    for node in _searched(q):
+        if isinstance(node, query.Term):
+            found.setdefault(language_of.get(node.fieldname, ""), set()).add(node.text)
+        elif isinstance(node, query.Phrase):
+            found.setdefault(language_of.get(node.fieldname, ""), set()).update(node.words)
+    return found
+
+
+def highlight_prefixes(q: query.Query | None) -> tuple[str, ...]:
+    """The unfinished word an as-you-type query looked for, if it counted (not a weak word)."""
+    return tuple(dict.fromkeys(node.text for node in _searched(q) if isinstance(node, query.Prefix)))
+
+
+def _searched(q: query.Query | None):
+    """The leaves of `q` that find documents: not under an exclusion, not weak words."""
+    if q is None:
+        return
+    if isinstance(q, query.AndNot):
+        yield from _searched(q.a)
+    elif isinstance(q, AtLeast):
+        for child in q.required:
+            yield from _searched(child)
+    elif isinstance(q, (query.Term, query.Phrase, query.Prefix)):
+        yield q
+    else:
+        for child in q.children():
+            yield from _searched(child)
 
 
 @lru_cache(maxsize=200_000)
@@ -432,23 +674,46 @@ def near_terms(reader, fieldname: str, term: str, maxdist: int, prefix: int = 1)
 
 
 # Endings tried to turn a corrected stem back into a word that stems to it ("reinitialis" ->
-# "reinitialiser"), when the ending the user typed does not do it.
+# "reinitialiser"), when the ending the user typed does not do it, and no document says how.
 COMMON_ENDINGS = {
     "fr": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite"),
     "en": ("", "e", "s", "ing", "ed", "ion", "y"),
     "ticket": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite"),
 }
+# How words are written is read from the stored title and excerpt of a few documents per term.
+SPELLING_DOCS = 5
+SPELLING_ENOUGH = 3  # occurrences of a term after which no more documents are read
 
 
-def correct(text: str, clauses: Sequence[Clause], target: Target, reader) -> str | None:
+@dataclass
+class _Word:
+    """A typed word on its way through `correct`."""
+
+    start: int
+    end: int
+    folded: str
+    replacement: str | None = None  # when corrected: stem + ending, folded
+    lang: str = ""  # the language ...
+    stem: str = ""  # ... and indexed term it was corrected to
+
+
+def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
+            spell_from_documents: bool = False) -> str | None:
     """The typed text with each word unknown to the viewer's fields replaced by the closest
     known one, or None when nothing needs correcting. Suggestions are drawn from the fields the
-    viewer may search only, so they never reveal words of an article they cannot read."""
-    replacements: list[tuple[int, int, str]] = []
+    viewer may search only, so they never reveal words of an article they cannot read.
+
+    With `spell_from_documents` (articles), corrected words are written as the documents write
+    them ("réinitialiser", not the folded "reinitialiser"), a word typed unfinished is completed
+    ("factur" -> "facture"), and, once something is corrected, the other words get their accents
+    back ("impayee" -> "impayée")."""
+    words: list[_Word] = []
     for clause in clauses:
         if clause.exclude:
             continue
         for word, (start, end) in zip(clause.words, clause.spans):
+            entry = _Word(start, end, word)
+            words.append(entry)
             if len(word) < 4 or any(c.isdigit() for c in word):
                 continue
             terms = {(name, lang, index_term(word, lang)) for name, lang in target.fields}
@@ -464,7 +729,7 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader) -> str
                         continue
                     distance = edit_distance(term, candidate)
                     frequency = reader.doc_frequency(name, candidate)
-                    key = (distance, -frequency)
+                    key = (distance, -frequency, candidate)  # the candidate breaks ties: same answer every time
                     if best is None or key < best[0]:
                         best = (key, lang, term, candidate)
             # A known word is only questioned when a one-letter-off word is far more common
@@ -472,21 +737,137 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader) -> str
             if best is None or (known and best[0][1] > -max(5, 10 * known)):
                 continue
             _, lang, term, candidate = best
-            # Show a word, not a stem: put back what the stemmer cut ("reinitalisation" ->
-            # stem "reinitalis" -> corrected "reinitialis" + "ation").
+            # Put back what the stemmer cut ("reinitalisation" -> stem "reinitalis" -> corrected
+            # "reinitialis" + "ation").
             typed_suffix = word[len(term):] if word.startswith(term) else ""
-            spelled = next((candidate + ending for ending in (typed_suffix, *COMMON_ENDINGS.get(lang, ()))
-                            if index_term(candidate + ending, lang) == candidate), candidate)
-            replacements.append((start, end, spelled))
-    if not replacements:
+            entry.replacement = next((candidate + ending for ending in (typed_suffix, *COMMON_ENDINGS.get(lang, ()))
+                                      if index_term(candidate + ending, lang) == candidate), candidate)
+            entry.lang, entry.stem = lang, candidate
+    if spell_from_documents:
+        spelled = _spell_from_documents(text, words, target, reader)
+    else:
+        spelled = {(w.start, w.end): w.replacement for w in words if w.replacement}
+    if not spelled:
         return None
     out, cursor = [], 0
-    for start, end, spelled in sorted(replacements):
+    for (start, end), spelling in sorted(spelled.items()):
         out.append(text[cursor:start])
-        out.append(spelled)
+        out.append(spelling)
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _spell_from_documents(text: str, words: list[_Word], target: Target, reader) -> dict[tuple[int, int], str]:
+    """{(start, end): spelling} for the corrected and completed words, and the other words'
+    accents; empty when nothing was corrected or completed (then no document is read)."""
+    langs = tuple(dict.fromkeys(lang for _, lang in target.fields))
+    # A word typed unfinished is its own stem ("factur"): only such words may need completing.
+    unfinished = {(w.start, w.end): [lang for lang in langs if index_term(w.folded, lang) == w.folded]
+                  for w in words if not w.replacement and len(w.folded) >= 4}
+    unfinished = {key: found for key, found in unfinished.items() if found}
+    if not unfinished and not any(w.replacement for w in words):
+        return {}
+    forms = surface_forms(reader, target, {(w.lang, w.stem) for w in words if w.replacement}
+                          | {(lang, w.folded) for w in words for lang in unfinished.get((w.start, w.end), ())})
+    corrected: dict[tuple[int, int], str] = {}
+    for w in words:
+        typed = text[w.start:w.end]
+        if w.replacement:
+            written = _closest_form(forms.get((w.lang, w.stem)), w.replacement)
+            corrected[(w.start, w.end)] = _cased_like(written or w.replacement, typed)
+            continue
+        for lang in unfinished.get((w.start, w.end), ()):
+            seen = forms.get((lang, w.folded)) or Counter()
+            if any(fold(form) == w.folded for form in seen):
+                break  # the documents write it that way: not unfinished
+            longer = Counter({f: n for f, n in seen.items()
+                              if fold(f).startswith(w.folded) and len(fold(f)) - len(w.folded) <= 3})
+            written = _closest_form(longer, w.folded)
+            if written:
+                corrected[(w.start, w.end)] = _cased_like(written, typed)
+                break
+    if not corrected:
+        return {}
+    # Something is corrected: write the other words with their accents too ("impayee" -> "impayée").
+    others = [w for w in words if (w.start, w.end) not in corrected]
+    forms = surface_forms(reader, target, {(lang, term) for w in others for lang in langs
+                                           if (term := index_term(w.folded, lang))})
+    respelled = {}
+    for w in others:
+        for lang in langs:
+            seen = forms.get((lang, index_term(w.folded, lang))) or Counter()
+            same = [form for form in seen if fold(form) == w.folded]
+            if same:
+                typed = text[w.start:w.end]
+                written = _cased_like(max(same, key=lambda f: (seen[f], f)), typed)
+                if written != typed:
+                    respelled[(w.start, w.end)] = written
+                break
+    return {**respelled, **corrected}
+
+
+def _closest_form(seen: Counter | None, spelling: str) -> str | None:
+    """The written form nearest to a folded `spelling`, the most frequent of equals."""
+    if not seen:
+        return None
+    return min(seen, key=lambda f: (edit_distance(fold(f), spelling), -seen[f], f))
+
+
+def _cased_like(word: str, typed: str) -> str:
+    if len(typed) > 1 and typed.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:] if typed[:1].isupper() else word
+
+
+def surface_forms(reader, target: Target, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Counter]:
+    """How the words behind indexed terms are written: {(lang, term): Counter of lower-cased
+    words}, e.g. ("fr", "reinitialis") -> {"réinitialiser": 2, "réinitialisation": 1}, read from
+    the stored title and excerpt of a few documents holding the term in one of the viewer's
+    fields, so nothing comes from a document the viewer may not search. Costs a few stored-field
+    reads per term; only the spelling suggestion calls it."""
+    fields_of: dict[str, list[str]] = {}
+    for name, lang in target.fields:
+        fields_of.setdefault(lang, []).append(name)
+    forms = {key: Counter() for key in wanted if key[1] and key[0] in fields_of}
+    openings = {term[:2] for _, term in forms}
+    read: set[int] = set()
+    for lang, term in sorted(forms):
+        for docnum in islice(_documents_with(reader, fields_of[lang], term), SPELLING_DOCS):
+            if sum(forms[(lang, term)].values()) >= SPELLING_ENOUGH:
+                break
+            if docnum in read:
+                continue
+            read.add(docnum)
+            stored = reader.stored_fields(docnum)  # a document found through `lang` fields is in `lang`
+            for match in WORD_PATTERN.finditer(f"{stored.get('title', '')} {stored.get('excerpt', '')}"):
+                written = match.group()
+                folded, indexed = _typed_term(written, lang)
+                if folded[:2] in openings and (lang, indexed) in forms:
+                    forms[(lang, indexed)][written.lower()] += 1
+    return forms
+
+
+def _documents_with(reader, fieldnames: Iterable[str], term: str) -> Iterator[int]:
+    for leaf, offset in reader.leaf_readers():
+        for name in fieldnames:
+            try:
+                postings = leaf.postings(name, term)
+            except TermNotFound:
+                continue
+            while postings.is_active():
+                yield offset + postings.id()
+                postings.next()
+
+
+def _same_terms(a: Sequence[Clause], b: Sequence[Clause], target: Target) -> bool:
+    """Whether two parsed queries search for the same indexed terms (only the spelling differs)."""
+    langs = tuple(dict.fromkeys(lang for _, lang in target.fields))
+
+    def terms(clauses):
+        return [(c.exclude, tuple(index_term(w, lang) for w in c.words for lang in langs)) for c in clauses]
+
+    return terms(a) == terms(b)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,51 +881,81 @@ class Budget:
     seconds: float = DEFAULT_BUDGET_SECONDS
 
 
-def _attempt(searcher, clauses, target, filters, limit, budget: Budget, mode: str, prefix_last: bool):
+def _attempt(searcher, clauses, target, filters, limit, budget: Budget, mode: str, prefix_last: bool,
+             min_share: float = 0.0):
+    """(query, [(score, docnum)], total, exact), or None when nothing searchable was typed."""
     reader = searcher.reader()
 
     def expand(fieldname, term, maxdist):
         return near_terms(reader, fieldname, term, maxdist)[:20] or [term]
 
-    q = build_query(clauses, target, mode=mode, prefix_last=prefix_last, expand=expand)
+    common = _common_terms(reader, target) if mode == "or" else None
+    q = build_query(clauses, target, mode=mode, prefix_last=prefix_last, expand=expand, common=common,
+                    min_share=min_share)
     if q is None:
         return None
     check_fields(q, target.names())
-    return run_query(searcher, _filters(filters, q), limit, budget.docs, budget.seconds)
+    return (q, *run_query(searcher, _filters(filters, q), limit, budget.docs, budget.seconds))
+
+
+def _common_terms(reader, target: Target) -> Callable[[str, str], bool] | None:
+    """`common(lang, term)`: whether more than COMMON_SHARE of the documents hold the term in one
+    of the target's fields (None for a small index, where shares mean little)."""
+    documents = reader.doc_count()
+    if documents < COMMON_MIN_DOCS:
+        return None
+    fields_of: dict[str, list[str]] = {}
+    for name, lang in target.fields:
+        fields_of.setdefault(lang, []).append(name)
+
+    @lru_cache(maxsize=None)
+    def common(lang: str, term: str) -> bool:
+        frequency = max((reader.doc_frequency(name, term) for name in fields_of.get(lang, ())), default=0)
+        return frequency > COMMON_SHARE * documents
+
+    return common
 
 
 def _search(searcher, text: str, target: Target, filters: list, limit: int, budget: Budget, *,
-            mode: str = "and", prefix_last: bool = False, corrections: bool = True):
-    """(SearchResult without hits, [(score, docnum)], clauses used)."""
+            mode: str = "and", prefix_last: bool = False, corrections: bool = True,
+            spell_from_documents: bool = False):
+    """(SearchResult without hits, [(score, docnum)], the query that found them or None)."""
     clauses = parse(text)
     result = SearchResult(text)
-    found = _attempt(searcher, clauses, target, filters, limit, budget, mode, prefix_last)
+    # "or" chosen by the caller is as-you-type: only articles matching half the telling words.
+    share = SUGGESTION_TELLING_SHARE if mode == "or" else 0.0
+    found = _attempt(searcher, clauses, target, filters, limit, budget, mode, prefix_last, share)
     if found is None:
-        return result, [], clauses
-    docs, total, exact = found
+        return result, [], None
+    q, docs, total, exact = found
     if corrections and len(docs) < 3:
-        corrected = correct(text, clauses, target, searcher.reader())
+        corrected = correct(text, clauses, target, searcher.reader(), spell_from_documents=spell_from_documents)
         if corrected and corrected != text:
             corrected_clauses = parse(corrected)
-            better = _attempt(searcher, corrected_clauses, target, filters, limit, budget, mode, prefix_last)
-            if better and len(better[0]) > len(docs):
-                result.suggestion = corrected
-                if not docs:
-                    result.corrected = True
-                    docs, total, exact = better
-                    clauses = corrected_clauses
+            if _same_terms(clauses, corrected_clauses, target):
+                # Only the spelling changed ("factur impayee" -> "facture impayée"): same results.
+                if docs:
+                    result.suggestion = corrected
+            else:
+                better = _attempt(searcher, corrected_clauses, target, filters, limit, budget, mode, prefix_last,
+                                  share)
+                if better and len(better[1]) > len(docs):
+                    result.suggestion = corrected
+                    if not docs:
+                        result.corrected = True
+                        q, docs, total, exact = better
+                        clauses = corrected_clauses
     if not docs and corrections:
         for fallback in ("fuzzy", "or"):
             if fallback == "or" and len([c for c in clauses if not c.exclude]) < 2:
                 continue
-            found = _attempt(searcher, clauses, target, filters, limit, budget,
-                             "fuzzy" if fallback == "fuzzy" else "or", prefix_last)
-            if found and found[0]:
-                docs, total, exact = found
+            found = _attempt(searcher, clauses, target, filters, limit, budget, fallback, prefix_last)
+            if found and found[1]:
+                q, docs, total, exact = found
                 result.approximate = True
                 break
     result.total, result.total_exact = total, exact
-    return result, docs, clauses
+    return result, docs, q
 
 
 def _guarded(store: IndexStore, kind: str, work):
@@ -570,10 +981,10 @@ def search_articles(store: IndexStore, text: str, viewer: Viewer, *, langs: Sequ
     filters = [any_of("category", category_ids), any_of("product", product_ids)]
 
     def work(searcher):
-        result, docs, clauses = _search(searcher, text, target, filters, limit, budget, mode=mode,
-                                        prefix_last=prefix_last, corrections=corrections)
-        prefixes = _prefixes(clauses) if prefix_last else ()
-        terms_by_lang = {lang: query_terms(clauses, (lang,)) for lang in langs}
+        result, docs, q = _search(searcher, text, target, filters, limit, budget, mode=mode,
+                                  prefix_last=prefix_last, corrections=corrections, spell_from_documents=True)
+        prefixes = highlight_prefixes(q)
+        terms_by_lang = highlight_terms(q, target)
         for score, docnum in docs:
             stored = searcher.stored_fields(docnum)
             lang = stored.get("lang", "fr")
@@ -600,8 +1011,8 @@ def search_tickets(store: IndexStore, text: str, viewer: Viewer, *, limit: int =
     filters = [ticket_scope(viewer), any_of("status", statuses)]
 
     def work(searcher):
-        result, docs, clauses = _search(searcher, text, target, filters, limit, budget)
-        terms = query_terms(clauses, ("ticket",))
+        result, docs, q = _search(searcher, text, target, filters, limit, budget)
+        terms = highlight_terms(q, target).get("ticket", set())
         for score, docnum in docs:
             stored = searcher.stored_fields(docnum)
             snippet = highlight(stored.get("excerpt", ""), terms, "ticket")
@@ -627,9 +1038,3 @@ def search_tickets(store: IndexStore, text: str, viewer: Viewer, *, limit: int =
     result.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
     return result
 
-
-def _prefixes(clauses: Sequence[Clause]) -> tuple[str, ...]:
-    positive = [c for c in clauses if not c.exclude]
-    if positive and len(positive[-1].words) == 1 and len(positive[-1].words[0]) >= 3:
-        return (positive[-1].words[0],)
-    return ()

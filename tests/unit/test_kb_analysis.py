@@ -5,13 +5,16 @@ import pytest
 
 from knowledge_base.analysis import fold, language_analyzer
 from knowledge_base.search import (
+    AtLeast,
     Viewer,
     article_target,
     build_query,
     check_fields,
     edit_distance,
     highlight,
+    highlight_terms,
     index_term,
+    is_weak,
     parse,
     ticket_target,
 )
@@ -106,6 +109,71 @@ def test_highlight_shows_the_part_of_a_long_text_with_the_match():
     text = "Introduction. " * 60 + "Le décodeur redémarre seul." + " Fin." * 60
     snippet = highlight(text, {index_term("decodeur", "fr")}, "fr", width=120)
     assert "<mark>décodeur</mark>" in snippet and snippet.startswith("…") and len(snippet) < 260
+
+
+def test_a_stop_word_of_one_language_is_only_looked_for_in_the_other():
+    q = build_query(parse("mot de passe"), article_target(Viewer()))
+    by_language = {}
+    for branch in q.children():
+        languages = {leaf.fieldname[-2:] for leaf in branch.leaves()}
+        assert len(languages) == 1  # each language's words are required of that language's fields only
+        by_language[languages.pop()] = {leaf.text for leaf in branch.leaves()}
+    assert by_language == {"fr": {"mot", "pass"}, "en": {"mot", "de", "pass"}}
+
+
+def test_as_you_type_common_support_words_only_add_to_the_score():
+    target = article_target(Viewer(), ["fr"])
+    q = build_query(parse("ma box wifi ne marche plus"), target, mode="or", prefix_last=True)
+    assert isinstance(q, AtLeast) and q.minimum == 1
+    assert {leaf.text for part in q.required for leaf in part.leaves()} == {"box", "wif"}
+    assert {leaf.text for part in q.optional for leaf in part.leaves()} == {"march", "plus"}
+    assert build_query(parse("ça ne marche plus"), target, mode="or", prefix_last=True) is None
+
+
+def test_a_share_of_the_telling_words_may_be_required():
+    q = build_query(parse("box voyant fixe"), article_target(Viewer(), ["fr"]), mode="or", min_share=0.5)
+    assert isinstance(q, AtLeast) and q.minimum == 2 and not q.optional
+
+
+def test_weak_words_include_the_beginning_of_one_being_typed():
+    assert is_weak("marche", "fr") and is_weak("probleme", "fr") and is_weak("working", "en")
+    assert not is_weak("box", "fr") and not is_weak("fonc", "fr")
+    assert is_weak("fonc", "fr", unfinished=True)  # "fonctionne" on its way
+    assert is_weak("appareil", "fr", common=lambda lang, term: term == "appareil")
+
+
+def test_snippets_mark_what_a_fuzzy_query_matched_not_what_was_typed():
+    target = article_target(Viewer(), ["fr"])
+    q = build_query(parse("imprimnte -laser"), target, mode="fuzzy",
+                    expand=lambda field, term, maxdist: ["imprim", "impriment"])
+    terms = highlight_terms(q, target)["fr"]
+    assert terms == {"imprim", "impriment"}  # the excluded word is not marked
+    assert "<mark>imprimante</mark>" in highlight("Quand l'imprimante laser reste bloquée", terms, "fr")
+
+
+def test_at_least_finds_documents_with_enough_of_the_required_words():
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.query import Term
+
+    schema = Schema(id=ID(stored=True), body=TEXT(analyzer=language_analyzer("fr")))
+    index = RamStorage().create_index(schema)
+    texts = ["box voyant fixe", "box voyant", "box plus", "plus plus", "voyant fixe plus", "wifi"]
+    for start in (0, 3):  # two segments
+        writer = index.writer()
+        for number, text in enumerate(texts[start:start + 3], start):
+            writer.add_document(id=str(number), body=text)
+        writer.commit(merge=False)
+    required = [Term("body", "box"), Term("body", "voi"), Term("body", "fix")]
+    with index.searcher() as searcher:
+        def found(q):
+            return {hit["id"]: hit.score for hit in searcher.search(q, limit=None)}
+
+        two_of_three = found(AtLeast(required, [Term("body", "plus")], minimum=2))
+        assert set(two_of_three) == {"0", "1", "4"}  # "box plus": one required word; "plus plus": none
+        assert set(found(AtLeast(required, minimum=3))) == {"0"}
+        assert set(found(AtLeast(required, minimum=1))) == {"0", "1", "2", "4"}
+        assert two_of_three["4"] > found(AtLeast(required, minimum=2))["4"]  # the optional word adds
 
 
 def test_edit_distance_counts_a_swap_as_one_edit():
