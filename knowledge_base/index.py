@@ -15,7 +15,10 @@ articles are not indexed at all. A ticket's internal notes have their own field 
 queries name.
 
 Index files are opened without mmap: an index truncated under a running server then fails with
-an exception we catch (and rebuild from), rather than killing the process with SIGBUS.
+an exception we catch (and rebuild from), rather than killing the process with SIGBUS. Files of
+small segments are read into memory whole when opened (SegmentStorage): Whoosh reads postings in
+many small pieces, and from memory instead of one system call each, merging the small segments
+that single edits leave behind takes half the time (it holds the write lock meanwhile).
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from typing import Iterator
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile
 from whoosh.index import FileIndex
 
 from knowledge_base.analysis import LANGUAGES, language_analyzer, ticket_analyzer
@@ -148,6 +152,22 @@ def lock_is_held(path: Path) -> bool:
         return True
 
 
+class SegmentStorage(FileStorage):
+    """A folder of index files, never memory-mapped; files up to IN_MEMORY_BYTES are read whole."""
+
+    IN_MEMORY_BYTES = 8 << 20
+
+    def __init__(self, path: str):
+        super().__init__(path, supports_mmap=False)
+
+    def open_file(self, name, **kwargs):
+        path = self._fpath(name)
+        if not kwargs and os.path.getsize(path) <= self.IN_MEMORY_BYTES:
+            with open(path, "rb") as handle:
+                return BufferFile(handle.read(), name=name)
+        return super().open_file(name, **kwargs)
+
+
 # ---------------------------------------------------------------------------------------------
 # The store: one per index directory
 # ---------------------------------------------------------------------------------------------
@@ -238,7 +258,7 @@ class IndexStore:
         if not path.is_dir():
             raise IndexUnavailable("missing")
         try:
-            index = FileStorage(str(path), supports_mmap=False).open_index(schema=SCHEMAS[kind]())
+            index = SegmentStorage(str(path)).open_index(schema=SCHEMAS[kind]())
         except Exception as exc:  # EmptyIndexError, unpickling a truncated TOC, OSError...
             raise IndexUnavailable(f"corrupt: {exc.__class__.__name__}: {exc}") from exc
         with self._guard:
@@ -316,7 +336,7 @@ class IndexStore:
         for kind in KINDS:
             path = self.generation_path(name, kind)
             path.mkdir(parents=True)
-            FileStorage(str(path), supports_mmap=False).create_index(SCHEMAS[kind]())
+            SegmentStorage(str(path)).create_index(SCHEMAS[kind]())
         return name
 
     def switch_to(self, generation: str) -> None:
