@@ -227,3 +227,13 @@ def test_a_customer_searches_only_their_own_tickets_and_never_internal_notes(wor
         leaked = ticket_search(client, auth, "alice@example.com", q)
         assert leaked["items"] == [] and leaked["total"] == 0, q
     assert "fraude" not in str(ticket_search(client, auth, "alice@example.com", "prelevement"))
+
+
+def test_an_agent_finds_a_ticket_writing_wi_fi_by_typing_wifi_and_back(world, factory, client, auth):
+    hyphenated = _ticket_with_note(world, factory, world.customer_id, "Le Wi-Fi coupe le soir",
+                                   "Canal changé sur la box.", "RAS")
+    glued = _ticket_with_note(world, factory, world.customer_id, "Plus de wifi à l'étage",
+                              "Répéteur conseillé.", "RAS")
+    for typed in ("wifi", "wi-fi"):
+        assert {item["id"] for item in ticket_search(client, auth, "agent@example.com", typed)["items"]} == {
+            hyphenated, glued}, typed

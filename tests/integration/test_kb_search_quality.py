@@ -141,3 +141,75 @@ def test_suggestions_on_the_demo_knowledge_base(app, runner, factory, client, au
     data = ask(client, auth, "suggest", "ma box wifi ne marche plus")
     assert data["items"] and all("box" in t.lower() or "wi-fi" in t.lower() for t in titles(data)), titles(data)
     assert not any(word in t.lower() for t in titles(data) for word in ("réfrigérateur", "lave-linge"))
+
+
+# --- hyphenated and glued words find each other --------------------------------------------------
+
+COMPOUND_ARTICLES = [
+    dict(title="Partager le Wi-Fi avec vos invités",
+         body="Le code Wi-Fi invité est imprimé au dos de la box."),
+    dict(title="Améliorer le débit du wifi",
+         body="Placez la box en hauteur, loin des murs épais."),
+    dict(title="Recevoir vos factures par e-mail",
+         body="Activez l'envoi par e-mail dans vos préférences."),
+    dict(title="Changer l'adresse email du compte",
+         body="Votre adresse email sert à recevoir les avis de paiement."),
+    dict(title="Prendre rendez-vous avec un technicien",
+         body="Choisissez un créneau dans l'espace client."),
+]
+WIFI = {"Partager le Wi-Fi avec vos invités", "Améliorer le débit du wifi"}
+EMAIL = {"Recevoir vos factures par e-mail", "Changer l'adresse email du compte"}
+
+
+@pytest.fixture()
+def compounds(app, factory):
+    from helpdesk.extensions import db
+    from helpdesk.models import User, utcnow
+    from knowledge_base import service
+
+    app.config.update(KB_INDEX_ON_COMMIT=True)
+    agent = factory.user("agent", email="agent@example.com")
+    factory.user("customer", email="alice@example.com", name="Alice Martin")
+    with app.app_context():
+        author = db.session.get(User, agent)
+        for spec in COMPOUND_ARTICLES:
+            service.create_article(db.session, author, {**spec, "status": "published"}, utcnow())
+            db.session.commit()
+    return app
+
+
+@pytest.mark.parametrize("typed", ["wifi", "wi-fi", "Wi-Fi", "WiFi"])
+def test_wifi_finds_articles_writing_it_hyphenated_or_glued(compounds, client, auth, typed):
+    data = ask(client, auth, "search", typed)
+    assert set(titles(data)) == WIFI
+    assert data["approximate"] is False and data["corrected"] is False
+    assert set(titles(ask(client, auth, "suggest", typed))) == WIFI
+
+
+@pytest.mark.parametrize("typed", ["email", "e-mail"])
+def test_email_finds_articles_writing_it_hyphenated_or_glued(compounds, client, auth, typed):
+    assert set(titles(ask(client, auth, "search", typed))) == EMAIL
+    assert set(titles(ask(client, auth, "suggest", f"recevoir un {typed}"))) >= EMAIL
+
+
+@pytest.mark.parametrize("typed", ["rendez-vous technicien", "rendez vous technicien", "rendezvous technicien"])
+def test_rendez_vous_with_or_without_the_hyphen(compounds, client, auth, typed):
+    assert titles(ask(client, auth, "search", typed)) == ["Prendre rendez-vous avec un technicien"]
+
+
+def test_the_snippet_marks_the_word_as_the_article_writes_it(compounds, client, auth):
+    data = ask(client, auth, "search", "wifi invite")
+    assert titles(data) == ["Partager le Wi-Fi avec vos invités"]
+    assert "<mark>Wi-Fi</mark>" in data["items"][0]["snippet"]
+
+
+def test_as_you_type_a_hyphenated_word_being_typed(compounds, client, auth):
+    assert set(titles(ask(client, auth, "suggest", "partager le wi-f"))) >= {"Partager le Wi-Fi avec vos invités"}
+    assert set(titles(ask(client, auth, "suggest", "code wif"))) == WIFI
+
+
+@pytest.mark.parametrize("phrase", ['"code wi-fi invité"', '"code wifi"', '"wifi invité"', '"adresse e-mail"'])
+def test_a_phrase_with_a_hyphenated_or_glued_word(compounds, client, auth, phrase):
+    expected = "Changer l'adresse email du compte" if "adresse" in phrase else "Partager le Wi-Fi avec vos invités"
+    data = ask(client, auth, "search", phrase)
+    assert titles(data) == [expected] and data["approximate"] is False

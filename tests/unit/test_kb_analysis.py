@@ -3,21 +3,21 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from knowledge_base.analysis import fold, language_analyzer
+from knowledge_base.analysis import fold, index_term, language_analyzer, part_terms, ticket_analyzer
+from knowledge_base.matching import AtLeast
 from knowledge_base.search import (
-    AtLeast,
+    Target,
     Viewer,
     article_target,
     build_query,
     check_fields,
-    edit_distance,
     highlight,
     highlight_terms,
-    index_term,
     is_weak,
     parse,
     ticket_target,
 )
+from knowledge_base.spelling import edit_distance
 from knowledge_base.service import deflection_rate, diff_lines, slugify
 
 
@@ -48,9 +48,103 @@ def test_stop_words_are_dropped_in_each_language():
     assert terms("été") == []  # a French stop word, accent or not
 
 
-def test_elided_articles_and_hyphens_split_words():
+def test_elided_articles_are_separate_words():
     assert terms("l'application") == terms("application")
-    assert terms("wi-fi") == ["wi", "fi"]
+
+
+# --- hyphenated and glued words ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hyphenated, glued", [
+    ("Wi-Fi", "wifi"),
+    ("e-mail", "email"),
+    ("re-démarrer", "redémarrer"),
+    ("rendez-vous", "rendezvous"),
+    ("Wi\u2011Fi", "WiFi"),  # a non-breaking hyphen
+])
+def test_a_hyphenated_word_is_also_indexed_glued(hyphenated, glued):
+    assert len(terms(glued)) == 1 and terms(glued)[0] in terms(hyphenated)
+    assert index_term(fold(hyphenated), "fr") == index_term(fold(glued), "fr") == terms(glued)[0]
+    assert index_term(fold(hyphenated), "en") == terms(glued, "en")[0]
+
+
+def test_a_hyphenated_word_keeps_its_parts_except_stop_words_and_single_letters():
+    assert set(terms("Wi-Fi")) == {"wif", "wi", "fi"}
+    assert set(terms("e-mail")) == {"email", "mail"}  # "e": too short on its own
+    assert set(terms("rendez-vous")) == {"rendezvous", "rend"}  # "vous": a stop word
+    assert set(terms("mots-clés")) == set(terms("motsclés") + terms("mots clés"))
+    assert part_terms("mots-cles", "fr") == ("mot", "cle") and part_terms("wifi", "fr") == ()
+
+
+def test_the_query_terms_of_a_hyphenated_word_are_what_the_index_holds():
+    for written in ("Wi-Fi", "e-mail", "rendez-vous", "a-t-il", "BOX-X200", "v2.1-beta"):
+        for lang in ("fr", "en"):
+            folded = fold(written)
+            expected = {t for t in (index_term(folded, lang), *part_terms(folded, lang)) if t}
+            assert set(terms(written, lang)) == expected, (written, lang)
+    assert {t.text for t in ticket_analyzer()("Wi-Fi")} == {"wif", "wi", "fi"}
+
+
+def test_the_glued_form_stands_at_the_first_and_last_position_of_the_parts():
+    tokens = [(t.text, t.pos) for t in language_analyzer("fr")("le Wi-Fi gratuit", positions=True)]
+    assert sorted(tokens, key=lambda t: (t[1], t[0])) == [("wi", 1), ("wif", 1), ("fi", 2), ("wif", 2), ("gratuit", 3)]
+
+
+def test_a_query_reads_a_hyphenated_word_as_one_word():
+    assert [(c.words, c.exclude) for c in parse("box wi-fi -e-mail lave-")] == [
+        (("box",), False), (("wi-fi",), False), (("e-mail",), True), (("lave",), False)]
+    assert parse('"code wi-fi invité"')[0].words == ("code", "wi-fi", "invite")
+
+
+def test_a_hyphenated_query_word_looks_for_the_joined_form_or_the_parts_in_a_row():
+    from whoosh import query
+
+    q = build_query(parse("wi-fi"), article_target(Viewer(), ["fr"]))
+    assert set(q.children()) == {query.Term("head_public_fr", "wif"), query.Phrase("head_public_fr", ["wi", "fi"]),
+                                 query.Term("body_public_fr", "wif"), query.Phrase("body_public_fr", ["wi", "fi"])}
+    prefixes = [n for n in build_query(parse("lave-li"), article_target(Viewer(), ["fr"]), mode="or",
+                                       prefix_last=True).leaves() if isinstance(n, query.Prefix)]
+    assert {p.text for p in prefixes} == {"laveli"}
+
+
+def _search_texts(texts, typed, **options):
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+
+    schema = Schema(id=ID(stored=True), body_public_fr=TEXT(analyzer=language_analyzer("fr")))
+    index = RamStorage().create_index(schema)
+    with index.writer() as writer:
+        for number, text in enumerate(texts):
+            writer.add_document(id=str(number), body_public_fr=text)
+    target = Target((("body_public_fr", "fr"),))
+    with index.searcher() as searcher:
+        return {texts[int(hit["id"])] for hit in searcher.search(build_query(parse(typed), target, **options),
+                                                                  limit=None)}
+
+
+def test_hyphenated_and_glued_spellings_find_each_other_both_ways():
+    texts = ["le Wi-Fi gratuit", "activer le wifi", "le wi fi", "par e-mail", "un email", "le mail", "wiki fil"]
+    assert _search_texts(texts, "wifi") == {"le Wi-Fi gratuit", "activer le wifi"}
+    assert _search_texts(texts, "WiFi") == _search_texts(texts, "Wi-Fi") - {"le wi fi"} == {
+        "le Wi-Fi gratuit", "activer le wifi"}
+    assert _search_texts(texts, "wi-fi") == {"le Wi-Fi gratuit", "activer le wifi", "le wi fi"}
+    assert _search_texts(texts, "email") == {"par e-mail", "un email"}
+    assert _search_texts(texts, "e-mail") == {"par e-mail", "un email", "le mail"}
+    assert _search_texts(texts, "wi -wifi") == {"le wi fi"}  # excluding one spelling excludes both
+    # Being typed: "wi-f" is on its way to "wi-fi" or "wifi" (and "wi" is a part already typed).
+    assert _search_texts(texts, "box wi-f", mode="or", prefix_last=True) == {"le Wi-Fi gratuit", "activer le wifi",
+                                                                            "le wi fi"}
+
+
+def test_phrases_with_a_hyphenated_or_glued_word():
+    texts = ["activer le Wi-Fi gratuit", "activer le wifi gratuit", "le Wi-Fi payant", "gratuit le wifi",
+             "mot de passe oublié", "passe mot"]
+    both = {"activer le Wi-Fi gratuit", "activer le wifi gratuit"}
+    assert _search_texts(texts, '"activer le wi-fi gratuit"') == both
+    assert _search_texts(texts, '"wi-fi gratuit"') == both
+    assert _search_texts(texts, '"wifi gratuit"') == both  # glued, at the end of a phrase
+    assert _search_texts(texts, '"activer le wifi"') == both  # glued, at the start of a phrase
+    assert _search_texts(texts, '"mot de passe"') == {"mot de passe oublié"}
 
 
 def test_fold_lowercases_and_strips_accents():
@@ -103,6 +197,12 @@ def test_highlight_marks_matches_and_escapes_html():
     snippet = highlight("Pour <b>réinitialiser</b> la box, appuyez 10 secondes.", {index_term("reinitialiser", "fr")}, "fr")
     assert "<mark>réinitialiser</mark>" in snippet
     assert "&lt;b&gt;" in snippet and "<b>" not in snippet
+
+
+def test_highlight_marks_a_hyphenated_word_found_by_its_glued_form_and_back():
+    assert "<mark>Wi-Fi</mark>" in highlight("Le code Wi-Fi est au dos.", {index_term("wifi", "fr")}, "fr")
+    assert "<mark>wifi</mark>" in highlight("Le code wifi est au dos.", {index_term("wi-fi", "fr")}, "fr")
+    assert "<mark>lave-linge</mark>" in highlight("Le lave-linge fuit.", set(), "fr", prefixes=("laveli",))
 
 
 def test_highlight_shows_the_part_of_a_long_text_with_the_match():
