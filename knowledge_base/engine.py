@@ -53,6 +53,7 @@ class KnowledgeBase:
         self._guard = threading.Lock()
         self._worker_seen = False
         self._worker_checked_at = float("-inf")
+        self._format_checked = False
 
     # settings are read when used, so a test may change them after create_app()
     @property
@@ -121,6 +122,8 @@ class KnowledgeBase:
             except LockTimeout:
                 raise RuntimeError(f"another indexing worker is running ({self.store.worker_lock_path})") from None
             delay = float(self.app.config.get("KB_INDEX_DELAY_SECONDS", 1.0))
+            with self.app.app_context():
+                self.upgrade_if_outdated()
             while True:
                 stopping = stop.wait(delay)
                 size = self.store.journal_size()
@@ -227,9 +230,27 @@ class KnowledgeBase:
     def health(self) -> Health:
         return self.store.health()
 
+    def upgrade_if_outdated(self) -> bool:
+        """Once per process: when the live index was written by an older analysis (INDEX_FORMAT),
+        rebuild it in a background thread; it keeps answering meanwhile. True when one started."""
+        with self._guard:
+            if self._format_checked:
+                return False
+            self._format_checked = True
+        if not self.store.outdated() or self.store.rebuilding():
+            return False
+        log.warning("search index: written by an older analysis; rebuilding it in the background")
+        app = current_app._get_current_object() if _has_app() else self.app
+        thread = threading.Thread(target=self._rebuild_in_thread, args=(app,), name="kb-upgrade", daemon=True)
+        with self._guard:
+            self._rebuild_thread = thread
+        thread.start()
+        return True
+
     def searching(self, run: Callable[[], object], fallback: Callable[[], object]):
         """`run()` against the index; on IndexUnavailable, trigger a rebuild and answer with
         `fallback()` (a database search, marked degraded)."""
+        self.upgrade_if_outdated()
         try:
             return run()
         except IndexUnavailable as exc:

@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 AUDIENCES = ("public", "internal")
 KINDS = ("articles", "tickets")
+# What a generation's documents were analysed with. Bump it whenever analysis.py or the schemas
+# change the terms written for the same text: indexes of an older format keep answering and are
+# rebuilt in the background (KnowledgeBase.upgrade_if_outdated). 1: before the FORMAT file existed.
+INDEX_FORMAT = 2
 EXCERPT_CHARS = 2000  # stored plain text the snippets are cut from
 
 
@@ -234,6 +238,17 @@ class IndexStore:
     def generation_path(self, generation: str, kind: str) -> Path:
         return self.root / generation / kind
 
+    def generation_format(self, generation: str) -> int:
+        try:
+            return int((self.root / generation / "FORMAT").read_text().strip())
+        except (OSError, ValueError):
+            return 1
+
+    def outdated(self) -> bool:
+        """The live generation was written by an older analysis (see INDEX_FORMAT)."""
+        generation = self.current_generation()
+        return generation is not None and self.generation_format(generation) != INDEX_FORMAT
+
     def rebuilding(self) -> bool:
         return lock_is_held(self.rebuild_lock_path)
 
@@ -327,7 +342,13 @@ class IndexStore:
         except IndexUnavailable as exc:
             state = "rebuilding" if rebuilding else ("missing" if str(exc) == "missing" else "corrupt")
             return Health(state, str(exc), generation)
-        return Health("ok", "rebuilding in the background" if rebuilding else "", generation, counts)
+        if rebuilding:
+            detail = "rebuilding in the background"
+        elif self.outdated():
+            detail = f"written by an older analysis (format {self.generation_format(generation)}); to be rebuilt"
+        else:
+            detail = ""
+        return Health("ok", detail, generation, counts)
 
     # generations -----------------------------------------------------------------------------
 
@@ -337,6 +358,7 @@ class IndexStore:
             path = self.generation_path(name, kind)
             path.mkdir(parents=True)
             SegmentStorage(str(path)).create_index(SCHEMAS[kind]())
+        (self.root / name / "FORMAT").write_text(f"{INDEX_FORMAT}\n")
         return name
 
     def switch_to(self, generation: str) -> None:

@@ -254,3 +254,25 @@ def test_an_indexing_worker_process_indexes_what_the_server_commits(kb_app, agen
                                          "customer_id": customer})
     _wait_for(lambda: _ticket_hits(client, "infrarouge") == ["Télécommande infrarouge muette"])
     assert runtime._indexer is not None
+
+
+def test_an_index_written_by_an_older_analysis_keeps_answering_and_is_rebuilt(kb_app, agent, client):
+    """After an upgrade that changes how text is analysed, the old index answers until its
+    replacement, built in the background, is switched in."""
+    from knowledge_base.index import INDEX_FORMAT
+
+    runtime, old = kb_app.extensions["knowledge_base"], store(kb_app).current_generation()
+    (store(kb_app).root / old / "FORMAT").unlink()  # as written before the format was recorded
+    runtime._format_checked = False  # a process starting on it
+    assert "older analysis" in runner_status(kb_app)
+
+    answer = find(client, "decodeur")
+    assert answer["total"] == 1 and answer["degraded"] is False  # the old index answered
+    runtime.wait_for_rebuild(timeout=60)
+    new = store(kb_app).current_generation()
+    assert new != old and store(kb_app).generation_format(new) == INDEX_FORMAT
+    assert find(client, "decodeur")["total"] == 1
+
+
+def runner_status(app) -> str:
+    return app.test_cli_runner().invoke(args=["kb", "status"]).output
