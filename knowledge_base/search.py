@@ -40,7 +40,7 @@ from knowledge_base.analysis import (
     word_terms,
 )
 from knowledge_base.index import AUDIENCES, IndexStore, IndexUnavailable, article_field
-from knowledge_base.matching import DEFAULT_BUDGET_DOCS, DEFAULT_BUDGET_SECONDS, AtLeast, run_query
+from knowledge_base.matching import DEFAULT_BUDGET_DOCS, DEFAULT_BUDGET_SECONDS, Any, AtLeast, run_query
 from knowledge_base.spelling import correct, near_terms, same_terms
 
 MAX_QUERY_CHARS = 300
@@ -168,7 +168,7 @@ def _word_query(word: str, target: Target, mode: str, last: bool, expand=None) -
             alternatives.append(query.Prefix(name, joined(word)))
     if not alternatives:
         return None
-    return alternatives[0] if len(alternatives) == 1 else query.Or(alternatives)
+    return alternatives[0] if len(alternatives) == 1 else Any(alternatives)
 
 
 def _phrase_query(words: Sequence[str], target: Target) -> query.Query | None:
@@ -184,7 +184,7 @@ def _phrase_query(words: Sequence[str], target: Target) -> query.Query | None:
             alternatives.append(_in_a_row(name, terms))
     if not alternatives:
         return None
-    return alternatives[0] if len(alternatives) == 1 else query.Or(alternatives)
+    return alternatives[0] if len(alternatives) == 1 else Any(alternatives)
 
 
 # Any-word searches: weak words only add to the score, scaled down, and a document must match at
@@ -264,9 +264,9 @@ def build_query(clauses: Sequence[Clause], target: Target, *, mode: str = "and",
             mains.append(main)
     if not mains:
         return None
-    main = mains[0] if len(mains) == 1 else query.Or(mains)
+    main = mains[0] if len(mains) == 1 else Any(mains)
     if excluded:
-        main = query.AndNot(main, query.Or(excluded))
+        main = query.AndNot(main, Any(excluded))
     return main
 
 
@@ -277,7 +277,7 @@ def _combine(telling: list, weak: list, mode: str, min_share: float) -> query.Qu
         return telling[0] if len(telling) == 1 else query.And(telling)
     minimum = max(1, math.ceil(len(telling) * min_share))
     if not weak and minimum == 1:
-        return telling[0] if len(telling) == 1 else query.Or(telling, scale=0.9)
+        return telling[0] if len(telling) == 1 else Any(telling, scale=0.9)
     return AtLeast(telling, [part.with_boost(part.boost * WEAK_BOOST) for part in weak], minimum)
 
 
@@ -306,7 +306,7 @@ def any_of(fieldname: str, values: Iterable) -> query.Query | None:
     terms = [query.Term(fieldname, str(v)) for v in dict.fromkeys(values)]
     if not terms:
         return None
-    return terms[0] if len(terms) == 1 else query.Or(terms)
+    return terms[0] if len(terms) == 1 else Any(terms)
 
 
 def ticket_scope(viewer: Viewer) -> query.Query | None:
@@ -316,7 +316,7 @@ def ticket_scope(viewer: Viewer) -> query.Query | None:
     own = [query.Term("customer", str(c)) for c in viewer.customer_ids]
     if viewer.user_id is not None:
         own.append(query.Term("requester", str(viewer.user_id)))
-    return query.Or(own) if own else query.NullQuery
+    return Any(own) if own else query.NullQuery
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,12 +419,18 @@ def highlight(text: str, terms: set[str], lang: str, width: int = 220, prefixes:
 
 @dataclass(frozen=True)
 class Budget:
+    """Scoring budget of one search, shared by its attempts (as typed, corrected, fuzzy, any word)."""
+
     docs: int = DEFAULT_BUDGET_DOCS
     seconds: float = DEFAULT_BUDGET_SECONDS
 
 
-def _attempt(searcher, clauses, target, filters, limit, budget: Budget, mode: str, prefix_last: bool,
-             min_share: float = 0.0):
+# A later attempt (the corrected or fuzzy query) still gets this long when the first used it all.
+MIN_ATTEMPT_SECONDS = 0.005
+
+
+def _attempt(searcher, clauses, target, filters, limit, budget: Budget, deadline: float, mode: str,
+             prefix_last: bool, min_share: float = 0.0):
     """(query, [(score, docnum)], total, exact), or None when nothing searchable was typed."""
     reader = searcher.reader()
 
@@ -437,7 +443,8 @@ def _attempt(searcher, clauses, target, filters, limit, budget: Budget, mode: st
     if q is None:
         return None
     check_fields(q, target.names())
-    return (q, *run_query(searcher, _filters(filters, q), limit, budget.docs, budget.seconds))
+    seconds = max(MIN_ATTEMPT_SECONDS, deadline - time.perf_counter())
+    return (q, *run_query(searcher, _filters(filters, q), limit, budget.docs, seconds))
 
 
 def _common_terms(reader, target: Target) -> Callable[[str, str], bool] | None:
@@ -466,7 +473,8 @@ def _search(searcher, text: str, target: Target, filters: list, limit: int, budg
     result = SearchResult(text)
     # "or" chosen by the caller is as-you-type: only articles matching half the telling words.
     share = SUGGESTION_TELLING_SHARE if mode == "or" else 0.0
-    found = _attempt(searcher, clauses, target, filters, limit, budget, mode, prefix_last, share)
+    deadline = time.perf_counter() + budget.seconds
+    found = _attempt(searcher, clauses, target, filters, limit, budget, deadline, mode, prefix_last, share)
     if found is None:
         return result, [], None
     q, docs, total, exact = found
@@ -479,8 +487,8 @@ def _search(searcher, text: str, target: Target, filters: list, limit: int, budg
                 if docs:
                     result.suggestion = corrected
             else:
-                better = _attempt(searcher, corrected_clauses, target, filters, limit, budget, mode, prefix_last,
-                                  share)
+                better = _attempt(searcher, corrected_clauses, target, filters, limit, budget, deadline, mode,
+                                  prefix_last, share)
                 if better and len(better[1]) > len(docs):
                     result.suggestion = corrected
                     if not docs:
@@ -491,7 +499,7 @@ def _search(searcher, text: str, target: Target, filters: list, limit: int, budg
         for fallback in ("fuzzy", "or"):
             if fallback == "or" and len([c for c in clauses if not c.exclude]) < 2:
                 continue
-            found = _attempt(searcher, clauses, target, filters, limit, budget, fallback, prefix_last)
+            found = _attempt(searcher, clauses, target, filters, limit, budget, deadline, fallback, prefix_last)
             if found and found[1]:
                 q, docs, total, exact = found
                 result.approximate = True

@@ -40,13 +40,17 @@ _VOCABULARY_GUARD = threading.Lock()
 MAX_VOCABULARIES = 128
 
 
+def _vocabulary_key(leaf, fieldname: str) -> tuple:
+    segment = leaf.segment()
+    return (getattr(getattr(leaf, "_storage", None), "folder", ""), segment.segment_id() if segment else id(leaf),
+            fieldname)
+
+
 def _segment_vocabulary(leaf, fieldname: str) -> list[str]:
     """The sorted terms of one field in one segment, kept in memory (segments never change).
     Whoosh's own fuzzy lookups binary-search the on-disk term table read by read, which costs
     tens of milliseconds per word without mmap; bisecting a list costs microseconds."""
-    segment = leaf.segment()
-    key = (getattr(getattr(leaf, "_storage", None), "folder", ""), segment.segment_id() if segment else id(leaf),
-           fieldname)
+    key = _vocabulary_key(leaf, fieldname)
     with _VOCABULARY_GUARD:
         found = _VOCABULARIES.get(key)
         if found is not None:
@@ -74,16 +78,31 @@ def near_terms(reader, fieldname: str, term: str, maxdist: int, prefix: int = 1)
     dfa = _levenshtein_dfa(term, maxdist, prefix)
     found: set[str] = set()
     for leaf, _ in reader.leaf_readers():
-        words = _segment_vocabulary(leaf, fieldname)
-        if not words:
-            continue
+        # One search asks for the same words several times ("did you mean", then the fuzzy
+        # fallback), and typos recur across searches: each segment's answer is remembered.
+        key = (_vocabulary_key(leaf, fieldname), term, maxdist, prefix)
+        with _VOCABULARY_GUARD:
+            near = _NEAR.get(key)
+            if near is not None:
+                _NEAR.move_to_end(key)
+        if near is None:
+            words = _segment_vocabulary(leaf, fieldname)
 
-        def lookup(word, words=words):
-            position = bisect_left(words, word)
-            return words[position] if position < len(words) else None
+            def lookup(word, words=words):
+                position = bisect_left(words, word)
+                return words[position] if position < len(words) else None
 
-        found.update(find_all_matches(dfa, lookup))
+            near = tuple(find_all_matches(dfa, lookup)) if words else ()
+            with _VOCABULARY_GUARD:
+                _NEAR[key] = near
+                while len(_NEAR) > MAX_NEAR:
+                    _NEAR.popitem(last=False)
+        found.update(near)
     return sorted(found)
+
+
+_NEAR: "OrderedDict[tuple, tuple[str, ...]]" = OrderedDict()
+MAX_NEAR = 50_000
 
 
 # Endings tried to turn a corrected stem back into a word that stems to it ("reinitialis" ->
