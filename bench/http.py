@@ -51,10 +51,8 @@ def gunicorn(dataset: Dataset, log=print):
     log(f"  $ HELPDESK_ENV=production BACKGROUND_TASKS=0 INSTANCE_PATH={dataset.instance} "
         f"{'DATABASE_URL=' + dataset.database_url + ' ' if dataset.database_url else ''}"
         f"gunicorn -w 1 --threads 4 -b 127.0.0.1:{port} wsgi:app")
-    errlog = open(dataset.instance / "gunicorn.log", "ab")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=dataset.env(), stdout=errlog, stderr=errlog, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
-    try:
+    with _process(dataset, cmd, "gunicorn.log", stop_timeout=20) as proc:
         for _ in range(300):
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {dataset.instance / 'gunicorn.log'}")
@@ -64,13 +62,6 @@ def gunicorn(dataset: Dataset, log=print):
             except requests.RequestException:  # not up yet, or busy starting
                 time.sleep(0.1)
         yield base, _worker_pid(proc.pid) or proc.pid
-    finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(proc.pid, signal.SIGKILL)
-        errlog.close()
 
 
 @contextmanager
@@ -82,10 +73,8 @@ def kb_worker(dataset: Dataset, log=print):
 
     cmd = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "kb", "worker", "--quiet"]
     log("  $ flask --app wsgi kb worker   (search indexing in its own process)")
-    errlog = open(dataset.instance / "kb-worker.log", "ab")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=dataset.env(), stdout=errlog, stderr=errlog, start_new_session=True)
     store = IndexStore(dataset.instance / "search")
-    try:
+    with _process(dataset, cmd, "kb-worker.log", stop_timeout=60) as proc:
         for _ in range(600):
             if proc.poll() is not None:
                 raise RuntimeError(f"kb worker exited ({proc.returncode}); see {dataset.instance / 'kb-worker.log'}")
@@ -100,10 +89,20 @@ def kb_worker(dataset: Dataset, log=print):
             return time.monotonic() - started
 
         yield caught_up
+
+
+@contextmanager
+def _process(dataset: Dataset, cmd: list[str], log_name: str, stop_timeout: float):
+    """`cmd` in its own process group, output appended to instance/<log_name>; stopped (SIGTERM,
+    then SIGKILL after `stop_timeout` s) on the way out."""
+    errlog = open(dataset.instance / log_name, "ab")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=dataset.env(), stdout=errlog, stderr=errlog, start_new_session=True)
+    try:
+        yield proc
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=60)
+            proc.wait(timeout=stop_timeout)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         errlog.close()

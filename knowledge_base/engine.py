@@ -233,6 +233,8 @@ class KnowledgeBase:
     def upgrade_if_outdated(self) -> bool:
         """Once per process: when the live index was written by an older analysis (INDEX_FORMAT),
         rebuild it in a background thread; it keeps answering meanwhile. True when one started."""
+        if self._format_checked:  # every search passes here: no lock once done
+            return False
         with self._guard:
             if self._format_checked:
                 return False

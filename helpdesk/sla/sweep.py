@@ -24,6 +24,7 @@ from helpdesk.models.users import STAFF_ROLES
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
 from helpdesk.sla.clock import BREACHED, RUNNING, WARNING
 from helpdesk.sla.service import SlaContext, load_sla_context, refresh_sla_for_tickets, settle_ticket_columns
+from helpdesk.tickets.lifecycle import event_values
 
 log = logging.getLogger(__name__)
 
@@ -234,17 +235,10 @@ def _claim(session: Session, now: datetime, clock_ids: list[int], kind: str) -> 
 
 
 def _audit_event(claim: Claim, ticket: Ticket, now: datetime) -> dict:
-    return _event(
-        ticket.id, "sla_warning" if claim.kind == "warning" else "sla_breached", claim.metric, None,
-        _iso(claim.due_at), {"metric": claim.metric, "due_at": _iso(claim.due_at), "clock_id": claim.clock_id,
-                             "policy_id": ticket.sla_policy_id}, now,
-    )
-
-
-def _event(ticket_id: int, action: str, field_name: str | None, old: str | None, new: str | None, data: dict,
-           now: datetime) -> dict:
-    return {"ticket_id": ticket_id, "actor_id": None, "action": action, "field": field_name, "old_value": old,
-            "new_value": new, "data": data, "created_at": now}
+    data = {"metric": claim.metric, "due_at": _iso(claim.due_at), "clock_id": claim.clock_id,
+            "policy_id": ticket.sla_policy_id}
+    action = "sla_warning" if claim.kind == "warning" else "sla_breached"
+    return {"ticket_id": ticket.id, **event_values(None, action, now, claim.metric, None, _iso(claim.due_at), data)}
 
 
 def _announce(session: Session, claim: Claim, ticket: Ticket) -> None:
@@ -366,8 +360,7 @@ def _change(writes: _Writes, ticket: Ticket, name: str, value: Any, data: dict, 
     setattr(ticket, name, value)
     ticket.updated_at = now
     writes.changed_tickets.add(ticket.id)
-    writes.events.append(_event(ticket.id, "changed", name, None if old is None else str(old),
-                                None if value is None else str(value), data, now))
+    writes.events.append({"ticket_id": ticket.id, **event_values(None, "changed", now, name, old, value, data)})
 
 
 def _load_staff(session: Session, ctx: SlaContext) -> _Staff:

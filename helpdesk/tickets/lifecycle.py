@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from helpdesk.models.tickets import PRIORITIES, STATUSES
 
@@ -79,3 +80,13 @@ def unknown_placeholders(template: str) -> list[str]:
 def fill_placeholders(template: str, values: dict[str, str]) -> str:
     """Replace {{ customer.name }}-style placeholders; unknown ones are left visible for the agent to fix."""
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def event_values(actor_id: int | None, action: str, now: datetime, field_name: str | None = None,
+                 old: Any = None, new: Any = None, data: dict | None = None) -> dict:
+    """The columns of a TicketEvent (the ticket's history) but its ticket: values as text, cut to fit."""
+    return {
+        "actor_id": actor_id, "action": action, "field": field_name,
+        "old_value": None if old is None else str(old)[:300], "new_value": None if new is None else str(new)[:300],
+        "data": data, "created_at": now,
+    }

@@ -85,18 +85,10 @@ def _body(data: dict, errors: dict, *, required: bool = True) -> str | None:
 
 def record(session: Session, ticket: Ticket, actor: User | None, action: str, now: datetime,
            field_name: str | None = None, old: Any = None, new: Any = None, data: dict | None = None) -> TicketEvent:
-    event = TicketEvent(ticket=ticket, **_event_values(actor, action, now, field_name, old, new, data))
+    event = TicketEvent(ticket=ticket, **lifecycle.event_values(actor.id if actor else None, action, now,
+                                                                field_name, old, new, data))
     session.add(event)
     return event
-
-
-def _event_values(actor: User | None, action: str, now: datetime, field_name: str | None,
-                  old: Any, new: Any, data: dict | None) -> dict:
-    return {
-        "actor_id": actor.id if actor else None, "action": action, "field": field_name,
-        "old_value": None if old is None else str(old)[:300], "new_value": None if new is None else str(new)[:300],
-        "data": data, "created_at": now,
-    }
 
 
 def live_payload(ticket: Ticket) -> dict:
@@ -216,7 +208,7 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     if assignee is not None:
         events.append(("changed", "assignee", None, assignee.name, None))
     session.execute(insert(TicketEvent), [
-        {"ticket_id": ticket.id, **_event_values(actor, action, now, field_name, old, new, data)}
+        {"ticket_id": ticket.id, **lifecycle.event_values(actor.id, action, now, field_name, old, new, data)}
         for action, field_name, old, new, data in events
     ])
     _announce(session, "ticket:created", ticket)

@@ -35,6 +35,11 @@ APPLIANCES = {"Le lave-linge ne marche plus : que vérifier ?", "Votre réfrigé
 
 @pytest.fixture()
 def corpus(app, factory):
+    return _published(app, factory, ARTICLES)
+
+
+def _published(app, factory, articles):
+    """An agent publishes `articles` (indexed on commit); Alice is a customer who searches them."""
     from helpdesk.extensions import db
     from helpdesk.models import User, utcnow
     from knowledge_base import service
@@ -44,7 +49,7 @@ def corpus(app, factory):
     factory.user("customer", email="alice@example.com", name="Alice Martin")
     with app.app_context():
         author = db.session.get(User, agent)
-        for spec in ARTICLES:
+        for spec in articles:
             service.create_article(db.session, author, {**spec, "status": "published"}, utcnow())
             db.session.commit()
     return app
@@ -163,19 +168,7 @@ EMAIL = {"Recevoir vos factures par e-mail", "Changer l'adresse email du compte"
 
 @pytest.fixture()
 def compounds(app, factory):
-    from helpdesk.extensions import db
-    from helpdesk.models import User, utcnow
-    from knowledge_base import service
-
-    app.config.update(KB_INDEX_ON_COMMIT=True)
-    agent = factory.user("agent", email="agent@example.com")
-    factory.user("customer", email="alice@example.com", name="Alice Martin")
-    with app.app_context():
-        author = db.session.get(User, agent)
-        for spec in COMPOUND_ARTICLES:
-            service.create_article(db.session, author, {**spec, "status": "published"}, utcnow())
-            db.session.commit()
-    return app
+    return _published(app, factory, COMPOUND_ARTICLES)
 
 
 @pytest.mark.parametrize("typed", ["wifi", "wi-fi", "Wi-Fi", "WiFi"])

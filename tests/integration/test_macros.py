@@ -109,9 +109,13 @@ def test_edit_and_delete(app, client, auth, teams):
 
 
 def test_agents_and_customers_cannot_manage_macros(app, client, auth, factory, teams):
-    auth.login("billing@example.com")
-    assert client.get("/lead/macros").status_code == 403
-    assert client.post("/lead/macros/new", data={"title": "x", "body": "y", "language": "fr", "team_id": 0}).status_code == 403
+    factory.user("customer", email="client@example.com")
+    for email in ("billing@example.com", "client@example.com"):
+        auth.login(email)
+        assert client.get("/lead/macros").status_code == 403
+        assert client.post("/lead/macros/new",
+                           data={"title": "x", "body": "y", "language": "fr", "team_id": 0}).status_code == 403
+        auth.logout()
     assert macros(app) == {}
 
 
