@@ -54,6 +54,8 @@ class KnowledgeBase:
         self._worker_seen = False
         self._worker_checked_at = float("-inf")
         self._format_checked = False
+        self._warming: dict[str, threading.Thread] = {}
+        self.store.on_new_searcher = self._warm_spelling_soon
 
     # settings are read when used, so a test may change them after create_app()
     @property
@@ -248,6 +250,28 @@ class KnowledgeBase:
             self._rebuild_thread = thread
         thread.start()
         return True
+
+    def _warm_spelling_soon(self, kind: str) -> None:
+        """A searcher saw new segments: read their typo-correction vocabularies in a background
+        thread (one per index kind at a time), so no customer's search waits for it."""
+        if not self.app.config.get("KB_WARM_SPELLING", True):
+            return
+        with self._guard:
+            running = self._warming.get(kind)
+            if running is not None and running.is_alive():
+                return
+            thread = threading.Thread(target=self._warm_spelling, args=(kind,), name=f"kb-warm-{kind}", daemon=True)
+            self._warming[kind] = thread
+        thread.start()
+
+    def _warm_spelling(self, kind: str) -> None:
+        from knowledge_base.search import warm_spelling
+
+        try:
+            read = warm_spelling(self.store, kind)
+            log.debug("search index: %d %s vocabularies read ahead", read, kind)
+        except Exception:  # the index changed or broke meanwhile: a search will notice and say so
+            log.debug("search index: warming %s vocabularies failed", kind, exc_info=True)
 
     def searching(self, run: Callable[[], object], fallback: Callable[[], object]):
         """`run()` against the index; on IndexUnavailable, trigger a rebuild and answer with

@@ -33,7 +33,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -200,6 +200,9 @@ class IndexStore:
         self._pool: dict[tuple[str, str], list] = {}
         self.broken_generation: str | None = None
         self.last_error: str = ""
+        # Called with the kind after a fresh searcher was opened (new segments to read), outside
+        # the store's locks; the app warms its typo-correction vocabularies from it.
+        self.on_new_searcher: Callable[[str], None] | None = None
 
     # files -----------------------------------------------------------------------------------
 
@@ -301,12 +304,15 @@ class IndexStore:
                 # would still be found. A fresh reader is cheap.
                 _close_quietly(searcher)
                 searcher = None
-            if searcher is None:
+            fresh = searcher is None
+            if fresh:
                 searcher = index.searcher()
         except Exception as exc:
             if searcher is not None:
                 _close_quietly(searcher)
             raise IndexUnavailable(f"corrupt: {exc.__class__.__name__}: {exc}") from exc
+        if fresh and self.on_new_searcher is not None:
+            self.on_new_searcher(kind)
         healthy = False
         try:
             yield searcher

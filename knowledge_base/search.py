@@ -41,7 +41,7 @@ from knowledge_base.analysis import (
 )
 from knowledge_base.index import AUDIENCES, IndexStore, IndexUnavailable, article_field
 from knowledge_base.matching import DEFAULT_BUDGET_DOCS, DEFAULT_BUDGET_SECONDS, Any, AtLeast, run_query
-from knowledge_base.spelling import correct, near_terms, same_terms
+from knowledge_base.spelling import correct, near_terms, same_terms, warm_vocabularies
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 12
@@ -506,6 +506,17 @@ def _search(searcher, text: str, target: Target, filters: list, limit: int, budg
                 break
     result.total, result.total_exact = total, exact
     return result, docs, q
+
+
+def warm_spelling(store: IndexStore, kind: str) -> int:
+    """Load the typo-correction vocabularies of every field a viewer may search in `kind`'s index
+    (the widest viewer: staff), on a reader of its own. The app runs it in the background when a
+    searcher sees new segments; the number of vocabularies read is returned."""
+    staff = Viewer(staff=True)
+    target = article_target(staff) if kind == "articles" else ticket_target(staff)
+    _, index = store.open_index(kind)
+    with index.reader() as reader:
+        return warm_vocabularies(reader, [name for name, _ in target.fields])
 
 
 def _guarded(store: IndexStore, kind: str, work):

@@ -64,6 +64,22 @@ def _segment_vocabulary(leaf, fieldname: str) -> list[str]:
     return terms
 
 
+def warm_vocabularies(reader, fieldnames: Sequence[str], limit: int = MAX_VOCABULARIES // 2) -> int:
+    """Read the vocabularies of `fieldnames` in every segment of `reader` that are not in memory
+    yet (at most `limit` in all, so one index cannot push out another's), so that the first search
+    with a typo after a start or an index change does not pay for reading them. Returns how many
+    were read."""
+    read = 0
+    wanted = [(leaf, name) for leaf, _ in reader.leaf_readers() for name in fieldnames][:limit]
+    for leaf, name in wanted:
+        with _VOCABULARY_GUARD:
+            cached = _vocabulary_key(leaf, name) in _VOCABULARIES
+        if not cached:
+            _segment_vocabulary(leaf, name)
+            read += 1
+    return read
+
+
 @lru_cache(maxsize=4096)
 def _levenshtein_dfa(term: str, maxdist: int, prefix: int):
     from whoosh.automata.lev import levenshtein_automaton

@@ -237,3 +237,24 @@ def test_an_agent_finds_a_ticket_writing_wi_fi_by_typing_wifi_and_back(world, fa
     for typed in ("wifi", "wi-fi"):
         assert {item["id"] for item in ticket_search(client, auth, "agent@example.com", typed)["items"]} == {
             hyphenated, glued}, typed
+
+
+def test_typo_vocabularies_are_read_ahead_after_the_first_search(world, client, auth):
+    """The first search of a process (or after an index change) starts reading the typo-correction
+    vocabularies in the background, so the next customer with a typo does not wait for them."""
+    from knowledge_base import search as kb_search
+    from knowledge_base.engine import kb
+    from knowledge_base.spelling import warm_vocabularies
+
+    search(client, auth, "alice@example.com", "box")
+    with world.app.app_context():
+        engine = kb()
+    warming = engine._warming.get("articles")
+    assert warming is not None
+    warming.join(10)
+    staff = kb_search.article_target(kb_search.Viewer(staff=True))
+    _, index = engine.store.open_index("articles")
+    with index.reader() as reader:
+        assert warm_vocabularies(reader, [name for name, _ in staff.fields]) == 0  # all there already
+    assert titles(search(client, auth, "alice@example.com", "reinitialsier"))[0] == \
+        "Réinitialiser le mot de passe de l'espace client"
