@@ -18,7 +18,7 @@ from helpdesk.permissions import article_audiences, customer_scope, require, sco
 from helpdesk.tagging import tags_from_input
 from helpdesk.validation import text_field
 from helpdesk.text import html_to_text, render_markdown
-from knowledge_base.analysis import LANGUAGES, fold
+from knowledge_base.analysis import LANGUAGES, fold, joined
 from knowledge_base.models import (
     Article,
     ArticleCategory,
@@ -663,8 +663,15 @@ def _like_words(text: str) -> list[tuple[str, str]]:
 
 
 def _like_any(columns, word: tuple[str, str]):
-    forms = set(word)
-    return or_(*[func.lower(column).like(f"%{form}%") for column in columns for form in forms])
+    """The word in any of the columns, hyphens ignored on both sides, so "wifi" finds "Wi-Fi" and
+    "e-mail" finds "email" as the index does. (No accent folding here: LIKE cannot.)"""
+    forms = {joined(form) for form in word}
+    return or_(*[func.replace(func.lower(column), "-", "").like(f"%{_like_escaped(form)}%", escape="\\")
+                 for column in columns for form in forms])
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def fallback_search_articles(session: Session, user: Any, text: str, *, langs: Sequence[str] | None = None,

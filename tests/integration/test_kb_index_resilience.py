@@ -276,3 +276,27 @@ def test_an_index_written_by_an_older_analysis_keeps_answering_and_is_rebuilt(kb
 
 def runner_status(app) -> str:
     return app.test_cli_runner().invoke(args=["kb", "status"]).output
+
+
+def test_the_database_answer_finds_hyphenated_words_written_either_way(kb_app, agent):
+    """While the index is rebuilt, the database answers: "wifi" still finds "Wi-Fi" and "e-mail"
+    finds "email", as the index does."""
+    from helpdesk.extensions import db
+    from helpdesk.models import User
+    from knowledge_base.service import fallback_search_articles
+
+    _articles(kb_app, agent, [
+        {"title": "Le Wi-Fi se coupe le soir", "body": "Rapprochez la box du salon."},
+        {"title": "Changer d'adresse email", "body": "Dans votre espace client, rubrique profil."},
+        {"title": "Forfait 100_% fibre", "body": "Le débit dépend de la ligne."},
+    ])
+    with kb_app.app_context():
+        user = db.session.get(User, agent)
+
+        def titles(q):
+            return [hit.title for hit in fallback_search_articles(db.session, user, q).hits]
+
+        assert titles("wifi") == titles("WI-FI") == ["Le Wi-Fi se coupe le soir"]
+        assert titles("e-mail") == ["Changer d'adresse email"]
+        assert titles("100_") == ["Forfait 100_% fibre"]  # LIKE's wildcards are taken literally
+        assert titles("Décodeur") == ["Réinitialiser le décodeur"]
