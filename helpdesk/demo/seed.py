@@ -978,8 +978,9 @@ class _Seeder:
         elif age_days < 30:
             table = (("open", 5), ("pending_customer", 4), ("pending_third_party", 3), ("resolved", 8), ("closed", 80))
         else:
-            # A few forgotten old tickets make a realistic backlog; more would drown the console in red.
-            table = (("open", 2), ("pending_customer", 1), ("pending_third_party", 1), ("resolved", 4), ("closed", 992))
+            # A few old tickets still wait on the customer or a supplier (their clocks are paused); none
+            # is left open for months, which would head the queue sorted by SLA ("breached 234 d").
+            table = (("pending_customer", 2), ("pending_third_party", 2), ("resolved", 4), ("closed", 992))
         return rng.choices([s for s, _ in table], weights=[w for _, w in table])[0]
 
     def _event(self, ticket_id, actor, action, field_, old, new, at, data=None):
