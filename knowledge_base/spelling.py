@@ -181,6 +181,15 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
                     key = (distance, -frequency, candidate)  # the candidate breaks ties: same answer every time
                     if best is None or key < best[0]:
                         best = (key, lang, term, candidate)
+            if best is None and not known:
+                # "remboursemnt": the stemmer cannot cut a misspelt ending, so the typed word's stem
+                # is too far from the indexed one; a known stem followed by an ending typed with one
+                # mistake is the answer.
+                mistyped = next(filter(None, (_known_stem_and_ending(reader, name, lang, word)
+                                              for name, lang in target.fields)), None)
+                if mistyped is not None:
+                    entry.lang, entry.stem, entry.replacement = mistyped
+                    continue
             # A known word is only questioned when a one-letter-off word is far more common
             # ("pase" exists somewhere, "passe" is what people mean).
             if best is None or (known and best[0][1] > -max(5, 10 * known)):
@@ -205,6 +214,34 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+def _known_stem_and_ending(reader, fieldname: str, lang: str, word: str) -> tuple[str, str, str] | None:
+    """(lang, stem, word) when the folded `word` is an indexed stem of `fieldname` followed by one of
+    the language's common endings typed with one mistake: "remboursemnt" -> ("fr", "rembours",
+    "remboursement"). The longest such stem wins; of the endings, the closest, then the longest."""
+    endings = [ending for ending in COMMON_ENDINGS.get(lang, ()) if ending]
+    for cut in range(len(word) - 1, 3, -1):
+        stem, rest = word[:cut], word[cut:]
+        near = [(edit_distance(rest, ending), -len(ending), ending) for ending in endings
+                if abs(len(rest) - len(ending)) <= 1]
+        near = sorted(n for n in near if n[0] <= 1)
+        if not near or not _indexed(reader, fieldname, stem):
+            continue
+        for _, _, ending in near:
+            if index_term(stem + ending, lang) == stem:
+                return lang, stem, stem + ending
+    return None
+
+
+def _indexed(reader, fieldname: str, term: str) -> bool:
+    """Whether a segment's (in-memory) vocabulary of `fieldname` holds `term`."""
+    for leaf, _ in reader.leaf_readers():
+        words = _segment_vocabulary(leaf, fieldname)
+        position = bisect_left(words, term)
+        if position < len(words) and words[position] == term:
+            return True
+    return False
 
 
 def _spell_from_documents(text: str, words: list[_Word], target: Target, reader) -> dict[tuple[int, int], str]:

@@ -86,6 +86,16 @@ def test_an_unfinished_word_is_completed_and_the_other_words_get_their_accents_b
     assert "Vouliez-vous dire" in page and "<strong>facture impayée</strong>" in page
 
 
+@pytest.mark.parametrize("typed, meant", [
+    ("reinitialisaton", "réinitialisation"),   # the stemmer cannot cut a misspelt ending
+    ("Reinitialisaton du mot de pase", "Réinitialisation du mot de passe"),
+])
+def test_a_typo_in_a_word_ending_is_corrected(corpus, client, auth, typed, meant):
+    data = ask(client, auth, "search", typed)
+    assert data["suggestion"] == meant and data["corrected"] is True
+    assert titles(data) == ["Réinitialiser le mot de passe de l'espace client"]
+
+
 def test_the_suggestion_keeps_the_capital_the_user_typed(corpus, client, auth):
     assert ask(client, auth, "search", "Reinitialsier")["suggestion"] == "Réinitialiser"
 
