@@ -41,9 +41,10 @@ from knowledge_base.analysis import (
 )
 from knowledge_base.index import AUDIENCES, IndexStore, IndexUnavailable, article_field
 from knowledge_base.matching import DEFAULT_BUDGET_DOCS, DEFAULT_BUDGET_SECONDS, Any, AtLeast, run_query
-from knowledge_base.spelling import correct, near_terms, same_terms, warm_vocabularies
+from knowledge_base.spelling import correction, near_terms, same_terms, warm_vocabularies
 
 MAX_QUERY_CHARS = 300
+CORRECTIONS_TRIED = 2  # "did you mean" candidates tried in turn while the closest finds nothing
 MAX_QUERY_WORDS = 12
 
 
@@ -478,23 +479,34 @@ def _search(searcher, text: str, target: Target, filters: list, limit: int, budg
     if found is None:
         return result, [], None
     q, docs, total, exact = found
-    if corrections and len(docs) < 3:
-        corrected = correct(text, clauses, target, searcher.reader(), spell_from_documents=spell_from_documents)
-        if corrected and corrected != text:
-            corrected_clauses = parse(corrected)
-            if same_terms(clauses, corrected_clauses, target):
-                # Only the spelling changed ("factur impayee" -> "facture impayée"): same results.
-                if docs:
-                    result.suggestion = corrected
-            else:
-                better = _attempt(searcher, corrected_clauses, target, filters, limit, budget, deadline, mode,
-                                  prefix_last, share)
-                if better and len(better[1]) > len(docs):
-                    result.suggestion = corrected
-                    if not docs:
-                        result.corrected = True
-                        q, docs, total, exact = better
-                        clauses = corrected_clauses
+    avoid: frozenset[str] = frozenset()
+    for _ in range(CORRECTIONS_TRIED if corrections and len(docs) < 3 else 0):
+        corrected, stems = correction(text, clauses, target, searcher.reader(),
+                                      spell_from_documents=spell_from_documents, avoid=avoid)
+        if not corrected or corrected == text:
+            break
+        corrected_clauses = parse(corrected)
+        if same_terms(clauses, corrected_clauses, target):
+            # Only the spelling changed ("factur impayee" -> "facture impayée"): same results.
+            if docs:
+                result.suggestion = corrected
+            break
+        better = _attempt(searcher, corrected_clauses, target, filters, limit, budget, deadline, mode,
+                          prefix_last, share)
+        if better and len(better[1]) > len(docs):
+            result.suggestion = corrected
+            if not docs:
+                result.corrected = True
+                q, docs, total, exact = better
+                clauses = corrected_clauses
+            break
+        if better and better[1]:
+            break  # found something, just not more: not worth a suggestion
+        # The closest words found nothing together with the rest ("imprimnte bloquee" ->
+        # "impriment"): the next closest ("imprimante") may.
+        avoid |= stems
+        if time.perf_counter() > deadline:
+            break
     if not docs and corrections:
         for fallback in ("fuzzy", "or"):
             if fallback == "or" and len([c for c in clauses if not c.exclude]) < 2:

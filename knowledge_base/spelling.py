@@ -147,7 +147,16 @@ class _Word:
 
 def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
             spell_from_documents: bool = False) -> str | None:
-    """The typed text with each word unknown to the viewer's fields replaced by the closest
+    """`correction(...)`'s text."""
+    return correction(text, clauses, target, reader, spell_from_documents=spell_from_documents)[0]
+
+
+def correction(text: str, clauses: Sequence[Clause], target: Target, reader, *, spell_from_documents: bool = False,
+               avoid: frozenset[str] = frozenset()) -> tuple[str | None, frozenset[str]]:
+    """(corrected text, the indexed terms it corrected to). Terms in `avoid` are not proposed: the
+    caller tried them and they found nothing with the other words, so the next closest is wanted.
+
+    The typed text with each word unknown to the viewer's fields replaced by the closest
     known one, or None when nothing needs correcting. Suggestions are drawn from the fields the
     viewer may search only, so they never reveal words of an article they cannot read.
 
@@ -174,7 +183,7 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
             for name, lang, term in terms:
                 maxdist = 1 if (len(term) <= 5 or known) else 2
                 for candidate in near_terms(reader, name, term, maxdist):
-                    if candidate == term:
+                    if candidate == term or candidate in avoid:
                         continue
                     distance = edit_distance(term, candidate)
                     frequency = reader.doc_frequency(name, candidate)
@@ -185,7 +194,7 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
                 # "remboursemnt": the stemmer cannot cut a misspelt ending, so the typed word's stem
                 # is too far from the indexed one; a known stem followed by an ending typed with one
                 # mistake is the answer.
-                mistyped = next(filter(None, (_known_stem_and_ending(reader, name, lang, word)
+                mistyped = next(filter(None, (_known_stem_and_ending(reader, name, lang, word, avoid)
                                               for name, lang in target.fields)), None)
                 if mistyped is not None:
                     entry.lang, entry.stem, entry.replacement = mistyped
@@ -206,17 +215,18 @@ def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
     else:
         spelled = {(w.start, w.end): w.replacement for w in words if w.replacement}
     if not spelled:
-        return None
+        return None, frozenset()
     out, cursor = [], 0
     for (start, end), spelling in sorted(spelled.items()):
         out.append(text[cursor:start])
         out.append(spelling)
         cursor = end
     out.append(text[cursor:])
-    return "".join(out)
+    return "".join(out), frozenset(w.stem for w in words if w.replacement)
 
 
-def _known_stem_and_ending(reader, fieldname: str, lang: str, word: str) -> tuple[str, str, str] | None:
+def _known_stem_and_ending(reader, fieldname: str, lang: str, word: str,
+                           avoid: frozenset[str] = frozenset()) -> tuple[str, str, str] | None:
     """(lang, stem, word) when the folded `word` is an indexed stem of `fieldname` followed by one of
     the language's common endings typed with one mistake: "remboursemnt" -> ("fr", "rembours",
     "remboursement"). The longest such stem wins; of the endings, the closest, then the longest."""
@@ -226,7 +236,7 @@ def _known_stem_and_ending(reader, fieldname: str, lang: str, word: str) -> tupl
         near = [(edit_distance(rest, ending), -len(ending), ending) for ending in endings
                 if abs(len(rest) - len(ending)) <= 1]
         near = sorted(n for n in near if n[0] <= 1)
-        if not near or not _indexed(reader, fieldname, stem):
+        if not near or stem in avoid or not _indexed(reader, fieldname, stem):
             continue
         for _, _, ending in near:
             if index_term(stem + ending, lang) == stem:
@@ -260,7 +270,7 @@ def _spell_from_documents(text: str, words: list[_Word], target: Target, reader)
     for w in words:
         typed = text[w.start:w.end]
         if w.replacement:
-            written = _closest_form(forms.get((w.lang, w.stem)), w.replacement)
+            written = _closest_form(forms.get((w.lang, w.stem)), w.folded, w.replacement)
             corrected[(w.start, w.end)] = _cased_like(written or w.replacement, typed)
             continue
         for lang in unfinished.get((w.start, w.end), ()):
@@ -293,11 +303,13 @@ def _spell_from_documents(text: str, words: list[_Word], target: Target, reader)
     return {**respelled, **corrected}
 
 
-def _closest_form(seen: Counter | None, spelling: str) -> str | None:
-    """The written form nearest to a folded `spelling`, the most frequent of equals."""
+def _closest_form(seen: Counter | None, spelling: str, then: str = "") -> str | None:
+    """The written form nearest to a folded `spelling` ("imprimnte" -> "imprimante", not
+    "imprimer"), then to `then`, the most frequent of equals."""
     if not seen:
         return None
-    return min(seen, key=lambda f: (edit_distance(fold(f), spelling), -seen[f], f))
+    return min(seen, key=lambda f: (edit_distance(fold(f), spelling), edit_distance(fold(f), then) if then else 0,
+                                    -seen[f], f))
 
 
 def _cased_like(word: str, typed: str) -> str:
