@@ -108,6 +108,16 @@ def stem(word: str, lang: str) -> str:
 _fold_word = lru_cache(maxsize=200_000)(fold)
 
 
+def may_index_under(word: str, openings: frozenset[str] | set[str]) -> bool:
+    """Whether a word as written could have one of the indexed terms whose first two letters are
+    `openings`: stemming only changes the end of a word, and a hyphenated word is indexed under
+    its parts and their joined form. A cheap test before `word_terms`, which stems."""
+    folded = _fold_word(word)
+    if "-" not in folded:
+        return folded[:2] in openings
+    return joined(folded)[:2] in openings or any(part[:2] in openings for part in compound_parts(folded))
+
+
 class FoldFilter(Filter):
     """Accent folding as a Whoosh filter (also catches combining marks accent_map misses)."""
 

@@ -36,6 +36,7 @@ from knowledge_base.analysis import (
     index_term,
     is_compound,
     joined,
+    may_index_under,
     part_terms,
     word_terms,
 )
@@ -380,8 +381,12 @@ def highlight(text: str, terms: set[str], lang: str, width: int = 220, prefixes:
     if not text:
         return Markup("")
     marks = []
+    openings = {term[:2] for term in terms} | {prefix[:2] for prefix in prefixes}
     for match in WORD_PATTERN.finditer(text):
-        word, _, indexed = word_terms(match.group(), lang)
+        written = match.group()
+        if not may_index_under(written, openings):
+            continue  # (most words of a text: no need to stem them)
+        word, _, indexed = word_terms(written, lang)
         if not indexed.isdisjoint(terms) or (prefixes and any(word.startswith(p) for p in prefixes)):
             marks.append((match.start(), match.end()))
     start = 0

@@ -35,7 +35,7 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-_VOCABULARIES: "OrderedDict[tuple, list[str]]" = OrderedDict()
+_VOCABULARIES: "OrderedDict[tuple, tuple[str, ...]]" = OrderedDict()
 _VOCABULARY_GUARD = threading.Lock()
 MAX_VOCABULARIES = 128
 
@@ -46,7 +46,7 @@ def _vocabulary_key(leaf, fieldname: str) -> tuple:
             fieldname)
 
 
-def _segment_vocabulary(leaf, fieldname: str) -> list[str]:
+def _segment_vocabulary(leaf, fieldname: str) -> tuple[str, ...]:
     """The sorted terms of one field in one segment, kept in memory (segments never change).
     Whoosh's own fuzzy lookups binary-search the on-disk term table read by read, which costs
     tens of milliseconds per word without mmap; bisecting a list costs microseconds."""
@@ -56,7 +56,9 @@ def _segment_vocabulary(leaf, fieldname: str) -> list[str]:
         if found is not None:
             _VOCABULARIES.move_to_end(key)
             return found
-    terms = list(leaf.field_terms(fieldname)) if fieldname in leaf.indexed_field_names() else []
+    # A tuple of strings, not a list: the garbage collector stops tracking it after its first pass,
+    # instead of walking hundreds of thousands of references at every full collection.
+    terms = tuple(leaf.field_terms(fieldname)) if fieldname in leaf.indexed_field_names() else ()
     with _VOCABULARY_GUARD:
         _VOCABULARIES[key] = terms
         while len(_VOCABULARIES) > MAX_VOCABULARIES:

@@ -304,3 +304,23 @@ def test_deflection_rate_counts_forms_not_article_views():
     assert (stats.attempts, stats.deflected, stats.submitted, stats.pending, stats.articles_viewed) == (4, 2, 1, 1, 5)
     assert stats.rate == pytest.approx(2 / 3, abs=0.001)
     assert deflection_rate([], now).rate is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzéèêàâçîïôûùœæÉÈÀÇŒ"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_LETTERS, min_size=1, max_size=9), min_size=1, max_size=3),
+       st.sampled_from(("fr", "en", "ticket")))
+def test_snippets_never_skip_a_word_they_should_mark(parts, lang):
+    """Snippets stem only the words whose opening could be a searched term's; a word written
+    with accents, capitals or hyphens is never skipped when one of its terms was searched."""
+    from knowledge_base.analysis import may_index_under, word_terms
+
+    word = "-".join(parts)
+    _, _, terms = word_terms(word, lang)
+    for term in terms:
+        assert may_index_under(word, {term[:2]})
