@@ -71,6 +71,16 @@ class KnowledgeBase:
         return int(self.app.config.get("KB_INLINE_REBUILD_MAX", 2000))
 
     @property
+    def budget(self):
+        """How much scoring a search may do (KB_SCORING_BUDGET_MS, KB_SCORING_BUDGET_DOCS): beyond
+        it, the best of the matches seen in usefulness order are shown, "more than N results"."""
+        from knowledge_base.search import Budget
+
+        default = Budget()
+        return Budget(docs=int(self.app.config.get("KB_SCORING_BUDGET_DOCS", default.docs)),
+                      seconds=float(self.app.config.get("KB_SCORING_BUDGET_MS", default.seconds * 1000)) / 1000)
+
+    @property
     def retry_seconds(self) -> float:
         return float(self.app.config.get("KB_REBUILD_RETRY_SECONDS", 30.0))
 

@@ -744,7 +744,7 @@ def search_articles(session: Session, user: Any, text: str, *, langs: Sequence[s
     engine = kb()
     viewer = viewer_for(session, user)
     category_ids, product_ids = list(category_ids), list(product_ids)
-    options = dict(langs=langs, category_ids=category_ids, product_ids=product_ids, limit=limit)
+    options = dict(langs=langs, category_ids=category_ids, product_ids=product_ids, limit=limit, budget=engine.budget)
     if suggest:
         options.update(mode="or", prefix_last=True, corrections=False)
     return engine.searching(
@@ -763,7 +763,7 @@ def search_tickets(session: Session, user: Any, text: str, *, limit: int = 10) -
     if not viewer.staff and not viewer.customer_ids and viewer.user_id is None:
         return SearchResult(text)
     return engine.searching(
-        lambda: search.search_tickets(engine.store, text, viewer, limit=limit),
+        lambda: search.search_tickets(engine.store, text, viewer, limit=limit, budget=engine.budget),
         lambda: fallback_search_tickets(session, user, text, limit=limit),
     )
 

@@ -258,3 +258,21 @@ def test_typo_vocabularies_are_read_ahead_after_the_first_search(world, client, 
         assert warm_vocabularies(reader, [name for name, _ in staff.fields]) == 0  # all there already
     assert titles(search(client, auth, "alice@example.com", "reinitialsier"))[0] == \
         "Réinitialiser le mot de passe de l'espace client"
+
+
+def test_the_scoring_budget_is_a_setting_and_a_cut_short_count_says_so(world, client, auth):
+    """Beyond the scoring budget a search shows the best matches seen and says "more than N"
+    (total_exact false); a site may raise the budget for exact ranking on a big base."""
+    from helpdesk.extensions import db
+    from helpdesk.models import User, utcnow
+    from knowledge_base import service
+
+    with world.app.app_context():
+        service.create_article(db.session, db.session.get(User, world.agent), dict(
+            title="Changer de box", body="La nouvelle box arrive sous trois jours.", status="published"), utcnow())
+        db.session.commit()
+    data = search(client, auth, "agent@example.com", "box")
+    assert data["total"] == 2 and data["total_exact"] is True
+    world.app.config["KB_SCORING_BUDGET_DOCS"] = 1
+    data = search(client, auth, "agent@example.com", "box")
+    assert data["total"] == 1 and data["total_exact"] is False and len(data["items"]) == 1
