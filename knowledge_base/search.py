@@ -149,6 +149,14 @@ def _in_a_row(name: str, terms: Sequence[str]) -> query.Query:
     return query.Term(name, terms[0]) if len(terms) == 1 else query.Phrase(name, list(terms))
 
 
+def _near(name: str, term: str, expand) -> query.Query:
+    """`term` or the indexed terms a typo away from it (fuzzy matching)."""
+    if len(term) < 4:
+        return query.Term(name, term)
+    near = expand(name, term, 1 if len(term) < 7 else 2)
+    return query.Term(name, near[0]) if len(near) == 1 else Any([query.Term(name, t) for t in near])
+
+
 def _word_query(word: str, target: Target, mode: str, last: bool, expand=None) -> query.Query | None:
     alternatives = []
     for name, lang in target.fields:
@@ -160,7 +168,10 @@ def _word_query(word: str, target: Target, mode: str, last: bool, expand=None) -
             alternatives.extend(query.Term(name, t) for t in expand(name, term, 1 if len(term) < 7 else 2))
         elif term is not None:
             alternatives.append(query.Term(name, term))
-        if parts:
+        if parts and mode == "fuzzy" and expand is not None:
+            # A hyphenated word with a typo ("recto-verco"): each part near what was typed.
+            alternatives.append(query.And([_near(name, part, expand) for part in parts]))
+        elif parts:
             # A hyphenated word: the joined form above, or its parts in a row ("wi fi" in a text
             # indexed before compounds were, or written with a space).
             alternatives.append(_in_a_row(name, parts))

@@ -129,6 +129,12 @@ def test_a_word_matched_only_through_typo_tolerance_is_marked_in_the_snippet(cor
     assert "<mark>imprimante</mark>" in snippet and "<mark>bloquée</mark>" in snippet
 
 
+def test_a_typo_in_a_hyphenated_word_is_tolerated(corpus, client, auth):
+    data = ask(client, auth, "search", "recto-verco")
+    assert titles(data) == ["Imprimer en recto verso"] and data["approximate"] is True
+    assert "<mark>verso</mark>" in data["items"][0]["snippet"]
+
+
 # --- as-you-type suggestions follow the telling words ------------------------------------------
 
 
