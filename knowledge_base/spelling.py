@@ -126,9 +126,9 @@ MAX_NEAR = 50_000
 # Endings tried to turn a corrected stem back into a word that stems to it ("reinitialis" ->
 # "reinitialiser"), when the ending the user typed does not do it, and no document says how.
 COMMON_ENDINGS = {
-    "fr": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite"),
-    "en": ("", "e", "s", "ing", "ed", "ion", "y"),
-    "ticket": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite"),
+    "fr": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite", "ante", "ant", "ance", "eur", "age"),
+    "en": ("", "e", "s", "ing", "ed", "ion", "y", "er", "ation"),
+    "ticket": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite", "ante", "ant", "ance", "eur", "age"),
 }
 # How words are written is read from the stored title and excerpt of a few documents per term.
 SPELLING_DOCS = 5

@@ -96,10 +96,12 @@ def test_a_typo_in_a_word_ending_is_corrected(corpus, client, auth, typed, meant
     assert titles(data) == ["Réinitialiser le mot de passe de l'espace client"]
 
 
-def test_when_the_closest_word_finds_nothing_the_next_closest_is_tried(corpus, client, auth):
+@pytest.mark.parametrize("typed", ["imprimnte bloquee", "imprimamte bloquee"])
+def test_when_the_closest_word_finds_nothing_the_next_closest_is_tried(corpus, client, auth, typed):
     # "imprimnte" is one letter from "impriment" (in another article) and from "imprimante"; only
-    # "imprimante" goes with "bloquée".
-    data = ask(client, auth, "search", "imprimnte bloquee")
+    # "imprimante" goes with "bloquée". ("imprimamte": two from "impriment", and "imprim" + a
+    # mistyped "ante".)
+    data = ask(client, auth, "search", typed)
     assert data["suggestion"] == "imprimante bloquée" and data["corrected"] is True
     assert titles(data) == ["Imprimante bloquée : dégager une feuille coincée"]
 
