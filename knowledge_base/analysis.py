@@ -113,9 +113,9 @@ def may_index_under(word: str, openings: frozenset[str] | set[str]) -> bool:
     `openings`: stemming only changes the end of a word, and a hyphenated word is indexed under
     its parts and their joined form. A cheap test before `word_terms`, which stems."""
     folded = _fold_word(word)
-    if "-" not in folded:
-        return folded[:2] in openings
-    return joined(folded)[:2] in openings or any(part[:2] in openings for part in compound_parts(folded))
+    pieces = (folded,) if "-" not in folded else (joined(folded), *compound_parts(folded))
+    # (a one-letter term, "b" for "bs", has a one-letter opening)
+    return any(piece[:2] in openings or piece[:1] in openings for piece in pieces)
 
 
 class FoldFilter(Filter):

@@ -312,7 +312,7 @@ from hypothesis import strategies as st  # noqa: E402
 _LETTERS = "abcdefghijklmnopqrstuvwxyzéèêàâçîïôûùœæÉÈÀÇŒ"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(st.text(alphabet=_LETTERS, min_size=1, max_size=9), min_size=1, max_size=3),
        st.sampled_from(("fr", "en", "ticket")))
 def test_snippets_never_skip_a_word_they_should_mark(parts, lang):
