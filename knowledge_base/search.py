@@ -149,11 +149,15 @@ def _in_a_row(name: str, terms: Sequence[str]) -> query.Query:
     return query.Term(name, terms[0]) if len(terms) == 1 else query.Phrase(name, list(terms))
 
 
+def _typos_allowed(term: str) -> int:
+    return 1 if len(term) < 7 else 2
+
+
 def _near(name: str, term: str, expand) -> query.Query:
     """`term` or the indexed terms a typo away from it (fuzzy matching)."""
     if len(term) < 4:
         return query.Term(name, term)
-    near = expand(name, term, 1 if len(term) < 7 else 2)
+    near = expand(name, term, _typos_allowed(term))
     return query.Term(name, near[0]) if len(near) == 1 else Any([query.Term(name, t) for t in near])
 
 
@@ -165,7 +169,7 @@ def _word_query(word: str, target: Target, mode: str, last: bool, expand=None) -
         if term is None and not parts:
             continue
         if term is not None and mode == "fuzzy" and expand is not None and len(term) >= 4:
-            alternatives.extend(query.Term(name, t) for t in expand(name, term, 1 if len(term) < 7 else 2))
+            alternatives.extend(query.Term(name, t) for t in expand(name, term, _typos_allowed(term)))
         elif term is not None:
             alternatives.append(query.Term(name, term))
         if parts and mode == "fuzzy" and expand is not None:
@@ -495,34 +499,16 @@ def _search(searcher, text: str, target: Target, filters: list, limit: int, budg
     if found is None:
         return result, [], None
     q, docs, total, exact = found
-    avoid: frozenset[str] = frozenset()
-    for _ in range(CORRECTIONS_TRIED if corrections and len(docs) < 3 else 0):
-        corrected, stems = correction(text, clauses, target, searcher.reader(),
-                                      spell_from_documents=spell_from_documents, avoid=avoid)
-        if not corrected or corrected == text:
-            break
-        corrected_clauses = parse(corrected)
-        if same_terms(clauses, corrected_clauses, target):
-            # Only the spelling changed ("factur impayee" -> "facture impayée"): same results.
-            if docs:
-                result.suggestion = corrected
-            break
-        better = _attempt(searcher, corrected_clauses, target, filters, limit, budget, deadline, mode,
-                          prefix_last, share)
-        if better and len(better[1]) > len(docs):
-            result.suggestion = corrected
-            if not docs:
-                result.corrected = True
-                q, docs, total, exact = better
-                clauses = corrected_clauses
-            break
-        if better and better[1]:
-            break  # found something, just not more: not worth a suggestion
-        # The closest words found nothing together with the rest ("imprimnte bloquee" ->
-        # "impriment"): the next closest ("imprimante") may.
-        avoid |= stems
-        if time.perf_counter() > deadline:
-            break
+    if corrections and len(docs) < 3:
+        def attempt(corrected_clauses):
+            return _attempt(searcher, corrected_clauses, target, filters, limit, budget, deadline, mode,
+                            prefix_last, share)
+
+        result.suggestion, better = _did_you_mean(text, clauses, len(docs), target, searcher.reader(), attempt,
+                                                  deadline, spell_from_documents)
+        if better is not None and not docs:
+            result.corrected = True
+            clauses, (q, docs, total, exact) = better
     if not docs and corrections:
         for fallback in ("fuzzy", "or"):
             if fallback == "or" and len([c for c in clauses if not c.exclude]) < 2:
@@ -534,6 +520,31 @@ def _search(searcher, text: str, target: Target, filters: list, limit: int, budg
                 break
     result.total, result.total_exact = total, exact
     return result, docs, q
+
+
+def _did_you_mean(text: str, clauses, found: int, target: Target, reader, attempt, deadline: float,
+                  spell_from_documents: bool):
+    """(suggestion or None, (clauses, attempt) of the corrected text when it finds more than the
+    `found` documents of the text as typed, else None)."""
+    avoid: frozenset[str] = frozenset()
+    for _ in range(CORRECTIONS_TRIED):
+        corrected, stems = correction(text, clauses, target, reader, spell_from_documents=spell_from_documents,
+                                      avoid=avoid)
+        if not corrected or corrected == text:
+            return None, None
+        corrected_clauses = parse(corrected)
+        if same_terms(clauses, corrected_clauses, target):
+            # Only the spelling changed ("factur impayee" -> "facture impayée"): same results.
+            return (corrected if found else None), None
+        better = attempt(corrected_clauses)
+        if better and len(better[1]) > found:
+            return corrected, (corrected_clauses, better)
+        if (better and better[1]) or time.perf_counter() > deadline:
+            return None, None  # found something, just not more: not worth a suggestion
+        # The closest words found nothing together with the rest ("imprimnte bloquee" ->
+        # "impriment"): the next closest ("imprimante") may.
+        avoid |= stems
+    return None, None
 
 
 def warm_spelling(store: IndexStore, kind: str) -> int:
