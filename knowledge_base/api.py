@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import request, url_for
+from markupsafe import escape
 
 from helpdesk.api import bp
 from helpdesk.api.common import api_user, iso, json_body
@@ -126,6 +127,7 @@ def ticket_search():
         "id": h.id,
         "number": h.fields.get("number"),
         "subject": h.title,
+        "subject_html": str(h.fields.get("title_html") or escape(h.title)),  # the searched words in <mark>
         "status": h.fields.get("status"),
         "created_at": h.fields.get("created_at"),
         "snippet": str(h.snippet),

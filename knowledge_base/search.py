@@ -630,7 +630,8 @@ def search_tickets(store: IndexStore, text: str, viewer: Viewer, *, limit: int =
                 kind="ticket", id=int(stored["id"]), title=stored.get("title", ""), snippet=snippet,
                 score=round(score, 3),
                 fields={"number": stored.get("number"), "status": stored.get("status"),
-                        "created_at": stored.get("created"), "snippet_is_note": note_first},
+                        "created_at": stored.get("created"), "snippet_is_note": note_first,
+                        "title_html": highlight(stored.get("title", ""), terms, "ticket", width=400)},
             ))
         return result
 

@@ -276,3 +276,16 @@ def test_the_scoring_budget_is_a_setting_and_a_cut_short_count_says_so(world, cl
     world.app.config["KB_SCORING_BUDGET_DOCS"] = 1
     data = search(client, auth, "agent@example.com", "box")
     assert data["total"] == 1 and data["total_exact"] is False and len(data["items"]) == 1
+
+
+def test_past_tickets_show_why_they_matched_the_subject_marked_and_closest_results_said(world, factory, client,
+                                                                                        auth):
+    _ticket_with_note(world, factory, world.customer_id, "Carte SIM bloquée", "Code PUK envoyé par SMS.", "RAS")
+    data = ticket_search(client, auth, "agent@example.com", "sim bloquee")
+    assert data["items"][0]["subject_html"] == "Carte <mark>SIM</mark> <mark>bloquée</mark>"
+    # Nothing has both words: the closest tickets are shown, and the page says so.
+    auth.login("agent@example.com")
+    page = client.get("/kb/search", query_string={"q": "imprimante bloquee"}).get_data(as_text=True)
+    tickets = page.split("Tickets passés", 1)[1]
+    assert "Aucun résultat exact : voici les plus proches." in tickets
+    assert "<mark>bloquée</mark>" in tickets

@@ -66,8 +66,10 @@
       return span;
     }
 
-    function section(title, items, render) {
+    function section(title, result, render) {
+      var items = result.items || [];
       out.appendChild(el("h3", "", title));
+      if (result.approximate && items.length) out.appendChild(el("p", "muted", labels.labelApproximate));
       var list = el("ul", "kb-results");
       if (!items.length) list.appendChild(el("li", "empty", labels.labelNone));
       items.forEach(function (item) { list.appendChild(render(item)); });
@@ -85,7 +87,7 @@
         p.appendChild(a);
         out.appendChild(p);
       }
-      section(labels.labelArticles, articles.items || [], function (item) {
+      section(labels.labelArticles, articles, function (item) {
         var li = el("li");
         var a = el("a", "", item.title);
         a.href = item.url;
@@ -99,9 +101,12 @@
         li.appendChild(insertButtons(item));
         return li;
       });
-      section(labels.labelTickets, tickets.items || [], function (item) {
+      section(labels.labelTickets, tickets, function (item) {
         var li = el("li");
-        var a = el("a", "", "#" + (item.number || item.id) + " " + item.subject);
+        var a = el("a", "", "#" + (item.number || item.id) + " ");
+        var subject = el("span");
+        subject.innerHTML = item.subject_html; /* server-escaped text with <mark> */
+        a.appendChild(subject);
         a.href = item.url;
         li.appendChild(a);
         var snippet = el("p", "snippet");
