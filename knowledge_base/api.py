@@ -83,6 +83,7 @@ def article_hit_json(hit) -> dict:
         "id": hit.id,
         "slug": hit.fields.get("slug"),
         "title": hit.title,
+        "title_html": str(hit.fields.get("title_html") or escape(hit.title)),  # the searched words in <mark>
         "snippet": str(hit.snippet),
         "score": hit.score,
         "language": hit.fields.get("language"),

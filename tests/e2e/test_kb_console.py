@@ -33,6 +33,7 @@ def test_an_agent_finds_an_answer_and_inserts_it_into_the_reply(app, live_server
     results = page.locator("[data-kb-console-results]")
     article = results.locator("a", has_text="Débloquer une carte SIM avec le code PUK")
     article.wait_for(state="visible")
+    assert article.locator("mark").all_inner_texts() == ["carte", "SIM"]
     past = results.locator("a", has_text="Carte SIM bloquée après trois essais")
     assert past.count() == 1
     assert past.locator("mark").all_inner_texts() == ["Carte", "SIM", "bloquée"]

@@ -89,7 +89,8 @@
       }
       section(labels.labelArticles, articles, function (item) {
         var li = el("li");
-        var a = el("a", "", item.title);
+        var a = el("a");
+        a.innerHTML = item.title_html; /* server-escaped text with <mark> */
         a.href = item.url;
         a.target = "_blank";
         a.rel = "noopener";
