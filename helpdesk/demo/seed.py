@@ -1079,6 +1079,42 @@ class _Seeder:
         self._insert(article_products, out["products"])
         self._commit()
 
+    def deflection(self, tickets: int) -> None:
+        """Six weeks of the portal's new-request form: customers shown suggested articles while
+        typing, who opened one or two, and then sent their request anyway or did not (the lead
+        dashboard's deflection rate). Only when no such history exists yet."""
+        from knowledge_base.models import Article, DeflectionEvent
+
+        table = DeflectionEvent.__table__
+        existing = self.session.scalar(select(func.count()).select_from(table)) or 0
+        self._count("deflection_events", existing)
+        if existing or not tickets:
+            return
+        articles = list(self.session.execute(
+            select(Article.id, Article.title).where(Article.status == "published", Article.visibility == "public",
+                                                    Article.language == "fr").order_by(Article.id)))
+        users = list(self.session.scalars(select(User.id).where(User.role == "customer").order_by(User.id)))
+        if not articles or not users:
+            return
+        rows = []
+        for k in range(min(600, max(30, tickets // 8))):
+            rng = _rng(self.seed, "deflection", k)
+            attempt = f"{rng.getrandbits(64):016x}"
+            user = rng.choice(users)
+            at = self.now - timedelta(days=rng.uniform(0.2, 42), minutes=rng.uniform(0, 600))
+            article_id, title = rng.choice(articles)
+            typed = " ".join(title.lower().split()[:rng.randint(2, 4)])
+            for article_id in dict.fromkeys([article_id, *([rng.choice(articles)[0]] if rng.random() < 0.3 else [])]):
+                at += timedelta(seconds=rng.uniform(15, 240))
+                rows.append({"id": self._ids(table, 1), "user_id": user, "article_id": article_id, "query": typed,
+                             "attempt": attempt, "outcome": "viewed", "created_at": at.replace(microsecond=0)})
+            if rng.random() < 0.55:  # the article did not answer: the request was sent anyway
+                at += timedelta(seconds=rng.uniform(30, 600))
+                rows.append({"id": self._ids(table, 1), "user_id": user, "article_id": None, "query": typed,
+                             "attempt": attempt, "outcome": "submitted", "created_at": at.replace(microsecond=0)})
+        self._insert(table, rows)
+        self._commit()
+
     def _article_specs(self, limit: int) -> list[tuple]:
         """The first `limit` articles of a fixed sequence: every topic in French (and English when
         translated), then product-specific variants of the product topics."""
@@ -1165,6 +1201,7 @@ def seed_demo(
         seeder.customers(customers)
         seeder.tickets(tickets)
         seeder.articles(articles)
+        seeder.deflection(tickets)
     except BaseException:
         db.session.rollback()
         seeder._sync_sequences()

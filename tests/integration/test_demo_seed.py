@@ -140,6 +140,13 @@ def test_seed_creates_consistent_demo_data_and_a_second_run_changes_nothing(app,
         assert session.scalar(select(func.count()).select_from(Customer)
                               .where(Customer.external_ref.like("DEMO-C%"))) == 40
 
+        # The lead dashboard has a deflection rate to show: some requests given up, some sent anyway.
+        from knowledge_base.service import deflection_stats
+
+        now = utcnow()
+        stats = deflection_stats(session, now - timedelta(days=30), now)
+        assert stats.deflected > 0 and stats.submitted > 0 and stats.articles_viewed >= stats.attempts
+
     _seed(runner, *SMALL)
     assert _row_counts(app) == counts
 
