@@ -54,7 +54,7 @@ class KnowledgeBase:
         self._worker_seen = False
         self._worker_checked_at = float("-inf")
         self._format_checked = False
-        self._warming: dict[str, threading.Thread] = {}
+        self._warming: dict[tuple[str, str], threading.Thread] = {}  # (generation, kind) read ahead
         self.store.on_new_searcher = self._warm_spelling_soon
 
     # settings are read when used, so a test may change them after create_app()
@@ -261,18 +261,23 @@ class KnowledgeBase:
         thread.start()
         return True
 
-    def _warm_spelling_soon(self, kind: str) -> None:
-        """A searcher saw new segments: read their typo-correction vocabularies in a background
-        thread (one per index kind at a time), so no customer's search waits for it."""
+    def _warm_spelling_soon(self, generation: str, kind: str) -> None:
+        """This process searches an index generation for the first time: read its typo-correction
+        vocabularies in a background thread, so no customer's search waits for the big segments'.
+        (Segments written later are small: their vocabularies are read when first needed.)"""
         if not self.app.config.get("KB_WARM_SPELLING", True):
             return
         with self._guard:
-            running = self._warming.get(kind)
-            if running is not None and running.is_alive():
+            if (generation, kind) in self._warming:
                 return
             thread = threading.Thread(target=self._warm_spelling, args=(kind,), name=f"kb-warm-{kind}", daemon=True)
-            self._warming[kind] = thread
+            self._warming[(generation, kind)] = thread
         thread.start()
+
+    def wait_for_warm_up(self, timeout: float = 10.0) -> None:
+        """Wait until the vocabularies being read ahead are in memory (tests, benchmarks)."""
+        for thread in list(self._warming.values()):
+            thread.join(timeout)
 
     def _warm_spelling(self, kind: str) -> None:
         from knowledge_base.search import warm_spelling

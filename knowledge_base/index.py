@@ -200,9 +200,9 @@ class IndexStore:
         self._pool: dict[tuple[str, str], list] = {}
         self.broken_generation: str | None = None
         self.last_error: str = ""
-        # Called with the kind after a fresh searcher was opened (new segments to read), outside
-        # the store's locks; the app warms its typo-correction vocabularies from it.
-        self.on_new_searcher: Callable[[str], None] | None = None
+        # Called with (generation, kind) after a fresh searcher was opened, outside the store's
+        # locks; the app warms its typo-correction vocabularies from it.
+        self.on_new_searcher: Callable[[str, str], None] | None = None
 
     # files -----------------------------------------------------------------------------------
 
@@ -312,7 +312,7 @@ class IndexStore:
                 _close_quietly(searcher)
             raise IndexUnavailable(f"corrupt: {exc.__class__.__name__}: {exc}") from exc
         if fresh and self.on_new_searcher is not None:
-            self.on_new_searcher(kind)
+            self.on_new_searcher(generation, kind)
         healthy = False
         try:
             yield searcher

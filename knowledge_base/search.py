@@ -550,7 +550,7 @@ def _did_you_mean(text: str, clauses, found: int, target: Target, reader, attemp
 def warm_spelling(store: IndexStore, kind: str) -> int:
     """Load the typo-correction vocabularies of every field a viewer may search in `kind`'s index
     (the widest viewer: staff), on a reader of its own. The app runs it in the background when a
-    searcher sees new segments; the number of vocabularies read is returned."""
+    process first searches an index generation; the number of vocabularies read is returned."""
     staff = Viewer(staff=True)
     target = article_target(staff) if kind == "articles" else ticket_target(staff)
     _, index = store.open_index(kind)

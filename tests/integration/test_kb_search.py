@@ -240,7 +240,7 @@ def test_an_agent_finds_a_ticket_writing_wi_fi_by_typing_wifi_and_back(world, fa
 
 
 def test_typo_vocabularies_are_read_ahead_after_the_first_search(world, client, auth):
-    """The first search of a process (or after an index change) starts reading the typo-correction
+    """The first search of a process (or after a rebuild) starts reading the typo-correction
     vocabularies in the background, so the next customer with a typo does not wait for them."""
     from knowledge_base import search as kb_search
     from knowledge_base.engine import kb
@@ -249,9 +249,7 @@ def test_typo_vocabularies_are_read_ahead_after_the_first_search(world, client, 
     search(client, auth, "alice@example.com", "box")
     with world.app.app_context():
         engine = kb()
-    warming = engine._warming.get("articles")
-    assert warming is not None
-    warming.join(10)
+    engine.wait_for_warm_up()
     staff = kb_search.article_target(kb_search.Viewer(staff=True))
     _, index = engine.store.open_index("articles")
     with index.reader() as reader:
