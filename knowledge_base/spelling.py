@@ -125,10 +125,11 @@ MAX_NEAR = 50_000
 
 # Endings tried to turn a corrected stem back into a word that stems to it ("reinitialis" ->
 # "reinitialiser"), when the ending the user typed does not do it, and no document says how.
+_FRENCH_ENDINGS = ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite", "ante", "ant", "ance", "eur", "age")
 COMMON_ENDINGS = {
-    "fr": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite", "ante", "ant", "ance", "eur", "age"),
+    "fr": _FRENCH_ENDINGS,
     "en": ("", "e", "s", "ing", "ed", "ion", "y", "er", "ation"),
-    "ticket": ("", "er", "e", "es", "s", "ent", "ation", "ement", "ion", "ite", "ante", "ant", "ance", "eur", "age"),
+    "ticket": _FRENCH_ENDINGS,  # tickets are stemmed in French (analysis.ticket_analyzer)
 }
 # How words are written is read from the stored title and excerpt of a few documents per term.
 SPELLING_DOCS = 5
@@ -137,7 +138,7 @@ SPELLING_ENOUGH = 3  # occurrences of a term after which no more documents are r
 
 @dataclass
 class _Word:
-    """A typed word on its way through `correct`."""
+    """A typed word on its way through `correction`."""
 
     start: int
     end: int
@@ -145,12 +146,6 @@ class _Word:
     replacement: str | None = None  # when corrected: stem + ending, folded
     lang: str = ""  # the language ...
     stem: str = ""  # ... and indexed term it was corrected to
-
-
-def correct(text: str, clauses: Sequence[Clause], target: Target, reader, *,
-            spell_from_documents: bool = False) -> str | None:
-    """`correction(...)`'s text."""
-    return correction(text, clauses, target, reader, spell_from_documents=spell_from_documents)[0]
 
 
 def correction(text: str, clauses: Sequence[Clause], target: Target, reader, *, spell_from_documents: bool = False,
