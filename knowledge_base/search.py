@@ -168,11 +168,10 @@ def _word_query(word: str, target: Target, mode: str, last: bool, expand=None) -
         parts = part_terms(word, lang)
         if term is None and not parts:
             continue
-        if term is not None and mode == "fuzzy" and expand is not None and len(term) >= 4:
-            alternatives.extend(query.Term(name, t) for t in expand(name, term, _typos_allowed(term)))
-        elif term is not None:
-            alternatives.append(query.Term(name, term))
-        if parts and mode == "fuzzy" and expand is not None:
+        fuzzy = mode == "fuzzy" and expand is not None
+        if term is not None:
+            alternatives.append(_near(name, term, expand) if fuzzy else query.Term(name, term))
+        if parts and fuzzy:
             # A hyphenated word with a typo ("recto-verco"): each part near what was typed.
             alternatives.append(query.And([_near(name, part, expand) for part in parts]))
         elif parts:
@@ -216,14 +215,13 @@ COMMON_MIN_DOCS = 50
 
 
 @lru_cache(maxsize=8)
-def _weak_terms(lang: str) -> frozenset[str]:
-    words = WEAK_WORDS["fr"] | WEAK_WORDS["en"] if lang == "ticket" else WEAK_WORDS[lang]
-    return frozenset(t for t in (index_term(w, lang) for w in words) if t)
+def _weak_words(lang: str) -> tuple[str, ...]:
+    return tuple(sorted(WEAK_WORDS["fr"] | WEAK_WORDS["en"] if lang == "ticket" else WEAK_WORDS[lang]))
 
 
 @lru_cache(maxsize=8)
-def _weak_words(lang: str) -> tuple[str, ...]:
-    return tuple(sorted(WEAK_WORDS["fr"] | WEAK_WORDS["en"] if lang == "ticket" else WEAK_WORDS[lang]))
+def _weak_terms(lang: str) -> frozenset[str]:
+    return frozenset(t for t in (index_term(w, lang) for w in _weak_words(lang)) if t)
 
 
 def is_weak(word: str, lang: str, *, unfinished: bool = False, common=None) -> bool:
