@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import request, url_for
-from markupsafe import escape
 
 from helpdesk.api import bp
 from helpdesk.api.common import api_user, iso, json_body
@@ -83,7 +82,7 @@ def article_hit_json(hit) -> dict:
         "id": hit.id,
         "slug": hit.fields.get("slug"),
         "title": hit.title,
-        "title_html": str(hit.fields.get("title_html") or escape(hit.title)),  # the searched words in <mark>
+        "title_html": str(hit.title_html),  # the searched words in <mark>
         "snippet": str(hit.snippet),
         "score": hit.score,
         "language": hit.fields.get("language"),
@@ -128,7 +127,7 @@ def ticket_search():
         "id": h.id,
         "number": h.fields.get("number"),
         "subject": h.title,
-        "subject_html": str(h.fields.get("title_html") or escape(h.title)),  # the searched words in <mark>
+        "subject_html": str(h.title_html),  # the searched words in <mark>
         "status": h.fields.get("status"),
         "created_at": h.fields.get("created_at"),
         "snippet": str(h.snippet),

@@ -71,6 +71,11 @@ class Hit:
     score: float
     fields: dict = field(default_factory=dict)
 
+    @property
+    def title_html(self) -> Markup:
+        """The title with the searched words in <mark> (escaped), or just escaped."""
+        return self.fields.get("title_html") or Markup.escape(self.title)
+
 
 @dataclass
 class SearchResult:
