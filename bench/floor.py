@@ -35,7 +35,7 @@ def _register_reference_endpoints(app) -> None:
     from helpdesk.auth.service import hash_token
     from helpdesk.extensions import db
     from helpdesk.models import ApiToken, Customer, Message, SlaClock, Ticket, TicketEvent, User, utcnow
-    from helpdesk.sla.service import CLOCK_COLUMNS, TICKET_SLA_COLUMNS, plan_new_ticket
+    from helpdesk.sla.service import TICKET_SLA_COLUMNS, clock_rows, plan_new_ticket
     from helpdesk.text import render_markdown
     from helpdesk.tickets import lifecycle
     from helpdesk.tickets.service import NUMBER_OFFSET
@@ -76,9 +76,7 @@ def _register_reference_endpoints(app) -> None:
             "ticket_id": ticket_id, "author_id": actor.user_id, "kind": "reply", "from_customer": True,
             "body": html, "body_source": body, "channel": "api", "created_at": now})
         conn.execute(update(customers).where(customers.c.id == customer.id).values(last_contact_at=now, updated_at=now))
-        conn.execute(insert(clocks_table), [
-            {"ticket_id": ticket_id, "metric": c.metric, "updated_at": now,
-             **{name: getattr(c, name) for name in (*CLOCK_COLUMNS, "warned_at", "breached_at")}} for c in clocks])
+        conn.execute(insert(clocks_table), clock_rows(ticket_id, clocks, now))
         conn.execute(insert(events), [{"ticket_id": ticket_id, **lifecycle.event_values(
             actor.user_id, "created", now, None, None, None, {"channel": "api"})}])
         db.session.commit()

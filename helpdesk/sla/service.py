@@ -504,14 +504,16 @@ def plan_new_ticket(session: Session, ticket: Ticket, now: datetime,
     return plan.clocks
 
 
+def clock_rows(ticket_id: int, clocks: Sequence[ClockValues], now: datetime) -> list[dict[str, Any]]:
+    """A new ticket's sla_clocks rows, every column given (so they share one INSERT statement)."""
+    return [{"ticket_id": ticket_id, "metric": c.metric, "updated_at": now,
+             **{name: getattr(c, name) for name in (*CLOCK_COLUMNS, "warned_at", "breached_at")}} for c in clocks]
+
+
 def insert_clocks(session: Session, ticket: Ticket, clocks: Sequence[ClockValues], now: datetime) -> None:
     """Write a new ticket's clocks in one INSERT (ORM bulk insert: no unit-of-work bookkeeping) and
     hand them to `ticket.sla_clocks` as loaded."""
-    rows = [
-        {"ticket_id": ticket.id, "metric": c.metric, "updated_at": now,
-         **{name: getattr(c, name) for name in (*CLOCK_COLUMNS, "warned_at", "breached_at")}}
-        for c in clocks
-    ]
+    rows = clock_rows(ticket.id, clocks, now)
     created = []
     if rows:
         # render_nulls: None values are written as NULL, so the rows share one statement.
