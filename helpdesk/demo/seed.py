@@ -1104,7 +1104,10 @@ class _Seeder:
             at = self.now - timedelta(days=rng.uniform(0.2, 42), minutes=rng.uniform(0, 600))
             article_id, title = rng.choice(articles)
             typed = " ".join(title.lower().split()[:rng.randint(2, 4)])
-            for article_id in dict.fromkeys([article_id, *([rng.choice(articles)[0]] if rng.random() < 0.3 else [])]):
+            viewed = [article_id]
+            if rng.random() < 0.3:  # a second suggestion opened
+                viewed.append(rng.choice(articles)[0])
+            for article_id in dict.fromkeys(viewed):
                 at += timedelta(seconds=rng.uniform(15, 240))
                 rows.append({"id": self._ids(table, 1), "user_id": user, "article_id": article_id, "query": typed,
                              "attempt": attempt, "outcome": "viewed", "created_at": at.replace(microsecond=0)})
