@@ -23,12 +23,13 @@ from helpdesk.models.tickets import (
 )
 from helpdesk.models.sla import BusinessCalendar, SLAPolicy, SlaClock
 from helpdesk.models.calls import CallLog
-from helpdesk.models.surveys import SurveyInvitation, SurveyResponse
+from helpdesk.models.surveys import FollowUp, SurveyInvitation, SurveyResponse
+from helpdesk.models.settings import Setting
 from helpdesk.models.outbox import OutboxMessage
 
 __all__ = [
     "ApiToken", "Attachment", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
-    "CustomerEmail", "CustomerPhone", "CustomerProduct", "Interaction", "Message", "Order",
+    "CustomerEmail", "CustomerPhone", "FollowUp", "Setting", "CustomerProduct", "Interaction", "Message", "Order",
     "Organization", "OutboxMessage", "Product", "ROLES", "SLAPolicy", "STAFF_ROLES", "SlaClock",
     "SurveyInvitation", "SurveyResponse", "Tag", "Team", "Ticket", "TicketEvent", "TicketLink",
     "User", "UTCDateTime", "team_members", "ticket_tags", "utcnow",

@@ -47,7 +47,10 @@ class Customer(db.Model):
     """A person the company serves (the "fiche client"), with derived satisfaction and value scores."""
 
     __tablename__ = "customers"
-    __table_args__ = (Index("ix_customers_organization_id_name", "organization_id", "name"),)
+    __table_args__ = (
+        Index("ix_customers_organization_id_name", "organization_id", "name"),
+        Index("ix_customers_customer_score_id", "customer_score", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -76,6 +79,15 @@ class Customer(db.Model):
     score_explanation: Mapped[Optional[dict]] = mapped_column(JSON)
     tactical_segment: Mapped[Optional[str]] = mapped_column(String(32), index=True)
     scores_updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    effort_score: Mapped[Optional[float]] = mapped_column()  # mean effort, 1 (easy) .. 7 (hard)
+    # The RFM inputs behind the quintiles, over the RFM window.
+    rfm_recency_days: Mapped[Optional[int]] = mapped_column(Integer)
+    rfm_order_count: Mapped[Optional[int]] = mapped_column(Integer)
+    rfm_amount: Mapped[Optional[Decimal]] = mapped_column(Numeric(14, 2))
+    # Contact load: contacts in the last 90 days, share of tickets reopened, SLA breaches suffered.
+    contacts_90d: Mapped[Optional[int]] = mapped_column(Integer)
+    reopen_rate: Mapped[Optional[float]] = mapped_column()
+    breaches_suffered: Mapped[Optional[int]] = mapped_column(Integer)
 
     last_contact_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -181,7 +193,9 @@ class Interaction(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))  # call, email_in, email_out, portal_visit, survey
+    # call, email_in, email_out, portal_visit, survey, follow_up (a recovery call's outcome),
+    # segment (the tactical segment changed: staff only)
+    kind: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(16))
     direction: Mapped[Optional[str]] = mapped_column(String(8))  # in / out
     summary: Mapped[Optional[str]] = mapped_column(String(500))
