@@ -49,6 +49,8 @@ class Config:
     LANGUAGES = ("fr", "en")
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute"
+    # Survey links that do not work (unknown, expired, used), per address: guessing tokens is slow.
+    SURVEY_TOKEN_RATE_LIMIT = os.environ.get("SURVEY_TOKEN_RATE_LIMIT") or "20 per minute"
     PASSWORD_HASH_PROFILE = "default"
     API_TOKEN_TTL_DAYS = _int("API_TOKEN_TTL_DAYS", 30)
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)

@@ -66,12 +66,14 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from helpdesk.macros import bp as macros_bp
     from helpdesk.pages import bp as pages_bp
     from helpdesk.portal import bp as portal_bp
+    from helpdesk.surveys import bp as surveys_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(macros_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(surveys_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
     from knowledge_base import init_app as init_knowledge_base  # KB: search index, /kb and /help pages

@@ -72,6 +72,16 @@ class Conflict(DomainError):
         return "This was changed by someone else; reload and try again."
 
 
+class Gone(DomainError):
+    """Something that existed and is no longer usable (an expired or already used link)."""
+
+    status = 410
+    code = "gone"
+
+    def default_message(self) -> str:
+        return "This link has expired or was already used."
+
+
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -79,6 +89,7 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
@@ -111,6 +122,7 @@ def _page_error(status: int, message: str):
         404: _("Page introuvable"),
         405: _("Méthode non autorisée"),
         409: _("Conflit"),
+        410: _("Lien expiré"),
         413: _("Fichier trop volumineux"),
         415: _("Type de fichier refusé"),
         429: _("Trop de tentatives"),

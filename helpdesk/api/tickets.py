@@ -12,6 +12,7 @@ from helpdesk.errors import Invalid, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Attachment, Message, Ticket, utcnow
 from helpdesk.permissions import require
+from helpdesk.surveys.service import ticket_survey
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import storage_path, store_attachment
 
@@ -77,7 +78,20 @@ def ticket_json(user, ticket: Ticket) -> dict:
     data["messages"] = [message_json(m) for m in queries.visible_messages(user, ticket)]
     data["sla"] = sla_json(ticket, utcnow())
     data["merged_into_id"] = ticket.merged_into_id
+    data["survey"] = survey_json(user, ticket)
     return data
+
+
+def survey_json(user, ticket: Ticket) -> dict | None:
+    """The ticket's answer, once answered: for staff, and for the customer who gave it (another
+    customer of their organization does not see it)."""
+    if not user.is_staff and (ticket.customer_id is None or ticket.customer_id != user.customer_id):
+        return None
+    response = ticket_survey(db.session, ticket.id)
+    if response is None:
+        return None
+    return {"csat": response.csat, "nps": response.nps, "effort": response.effort, "comment": response.comment,
+            "answered_at": iso(response.created_at), "channel": response.channel}
 
 
 def _reload(user, ticket_id: int) -> dict:

@@ -3,10 +3,15 @@ the answers, and the service-recovery follow-ups a bad answer opens."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from helpdesk.models.customers import Customer
+    from helpdesk.models.tickets import Ticket
+    from helpdesk.models.users import User
 
 from helpdesk.extensions import db
 from helpdesk.models.types import UTCDateTime, utcnow
@@ -39,6 +44,8 @@ class SurveyInvitation(db.Model):
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     expires_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    ticket: Mapped[Optional["Ticket"]] = relationship()
 
 
 class SurveyResponse(db.Model):
@@ -96,3 +103,6 @@ class FollowUp(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     response: Mapped[Optional[SurveyResponse]] = relationship()
+    customer: Mapped["Customer"] = relationship()
+    ticket: Mapped[Optional["Ticket"]] = relationship()
+    closed_by: Mapped[Optional["User"]] = relationship(foreign_keys=[closed_by_id])

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 STATUSES = ("new", "open", "pending_customer", "pending_third_party", "resolved", "closed")
 OPEN_STATUSES = ("new", "open", "pending_customer", "pending_third_party")
+DONE_STATUSES = ("resolved", "closed")
 # The open-ticket condition written out as SQL, shared by the partial indexes and the queue queries:
 # a planner uses a partial index only when the query states the very same constants.
 OPEN_PREDICATE = "status IN ('new', 'open', 'pending_customer', 'pending_third_party')"

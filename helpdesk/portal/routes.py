@@ -14,6 +14,8 @@ from helpdesk.extensions import db
 from helpdesk.models import Attachment, CustomerProduct, utcnow
 from helpdesk.permissions import require, scope_tickets
 from helpdesk.portal.forms import PortalReplyForm, RequestForm
+from helpdesk.surveys import rules
+from helpdesk.surveys import service as surveys
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import storage_path, store_attachment
 
@@ -95,10 +97,33 @@ def new_request():
 
 
 @bp.route("/requests/<int:ticket_id>", methods=["GET"])
-def ticket(ticket_id: int, form: PortalReplyForm | None = None, status: int = 200):
+def ticket(ticket_id: int, form: PortalReplyForm | None = None, status: int = 200, survey_errors: dict | None = None,
+           survey_values: dict | None = None):
     item = queries.get_ticket(current_user, ticket_id)
+    invitation = surveys.portal_invitation(db.session, current_user, item, utcnow())
+    # Only the ticket's own customer sees their answer (not an org admin following a colleague's request).
+    own = item.customer_id is not None and item.customer_id == current_user.customer_id
+    answered = surveys.ticket_survey(db.session, item.id) if invitation is None and own and not item.is_open else None
     return render_template("portal/ticket.html", ticket=item, messages=queries.visible_messages(current_user, item),
-                           form=form or PortalReplyForm()), status
+                           form=form or PortalReplyForm(), invitation=invitation, survey_answer=answered,
+                           survey_errors=survey_errors or {}, survey_values=survey_values or {}), status
+
+
+@bp.post("/requests/<int:ticket_id>/survey")
+def answer_survey(ticket_id: int):
+    """The "how did we do?" panel of a resolved ticket: the same survey as the e-mailed link."""
+    item = queries.get_ticket(current_user, ticket_id)
+    try:
+        surveys.answer_on_portal(db.session, current_user, item, request.form, utcnow())
+        db.session.commit()
+    except Invalid as error:
+        db.session.rollback()
+        values = {name: rules.preselected(request.form.get(name), allowed)
+                  for name, allowed in (("csat", rules.CSAT_RANGE), ("effort", rules.EFFORT_RANGE), ("nps", rules.NPS_RANGE))}
+        values["comment"] = request.form.get("comment", "")
+        return ticket(ticket_id, status=400, survey_errors=error.fields, survey_values=values)
+    flash(_("Merci pour votre avis !"), "info")
+    return redirect(url_for("portal.ticket", ticket_id=ticket_id))
 
 
 @bp.post("/requests/<int:ticket_id>/reply")

@@ -157,6 +157,24 @@ def next_open(bh: BusinessHours, at: datetime) -> datetime:
     raise AssertionError("unreachable: _spans_from is endless or raises")
 
 
+def business_day_length(bh: BusinessHours) -> timedelta:
+    """The mean opening time of the calendar's open weekdays (8 h for 09:00-12:00 + 13:00-18:00).
+
+    Raises ValueError for a calendar open on no weekday.
+    """
+    days = [sum(_interval_seconds(a, b) for a, b in intervals) for intervals in bh.weekly if intervals]
+    if not days:
+        raise ValueError("the calendar is open on no weekday")
+    return timedelta(seconds=sum(days) // len(days))
+
+
+def add_business_days(bh: BusinessHours, start: datetime, days: int) -> datetime:
+    """`days` business days after `start`: a business day is the calendar's mean opening day, so a
+    promise made on Tuesday at 15:00 falls on Wednesday at 15:00, one made on Saturday at the end
+    of Monday (service recovery's "call back within one business day")."""
+    return add_business_time(bh, start, business_day_length(bh) * days)
+
+
 # --- internals -------------------------------------------------------------------------------
 
 
@@ -273,3 +291,10 @@ def _normalise_weekly(weekly: Mapping[int, Iterable[Interval]] | Sequence[Iterab
         if len(days) != 7:
             raise ValueError("weekly must have 7 entries, Monday first")
     return tuple(_checked_intervals(DAY_NAMES[d], (tuple(i) for i in days[d])) for d in range(7))  # type: ignore[misc]
+
+
+def _interval_seconds(start: time, end: time) -> int:
+    def seconds(t: time, is_end: bool) -> int:
+        return 86_400 if is_end and t == END_OF_DAY else t.hour * 3600 + t.minute * 60 + t.second
+
+    return seconds(end, True) - seconds(start, False)

@@ -116,10 +116,11 @@ class SlaContext:
     def __post_init__(self) -> None:
         self.policies_by_id = {p.id: p for p in self.policies}
 
-    def hours_for(self, policy: PolicyInfo, team_id: int | None) -> BusinessHours:
+    def hours_for(self, policy: PolicyInfo | None, team_id: int | None) -> BusinessHours:
         """The policy's calendar, else the ticket's team calendar, else 24/7 in UTC."""
         team = self.teams.get(team_id) if team_id is not None else None
-        calendar_id = policy.calendar_id if policy.calendar_id is not None else (team.calendar_id if team else None)
+        calendar_id = policy.calendar_id if policy is not None and policy.calendar_id is not None else (
+            team.calendar_id if team else None)
         if calendar_id is None or calendar_id not in self.hours_by_calendar:
             return hours_of(None)
         return self.hours_by_calendar[calendar_id]

@@ -24,13 +24,14 @@ from helpdesk.models import (
     User,
 )
 from helpdesk.models.customers import CHANNELS
-from helpdesk.models.tickets import OPEN_STATUSES, PRIORITIES, TYPES
+from helpdesk.models.tickets import DONE_STATUSES, OPEN_STATUSES, PRIORITIES, TYPES
 from helpdesk.permissions import may, require
 from helpdesk.sla.service import insert_clocks, plan_new_ticket, refresh_sla
 from helpdesk.tagging import tags_from_input
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
 from helpdesk.text import render_markdown
 from helpdesk.tickets import lifecycle
+from helpdesk.surveys import service as surveys
 
 NUMBER_OFFSET = 10000
 MAX_BODY = 100_000
@@ -350,6 +351,7 @@ def _apply_change(session: Session, ticket: Ticket, actor: User | None, name: st
     record(session, ticket, actor, "changed", now, name, old, new)
     if name == "status":
         _status_timestamps(ticket, new, now)
+        _after_status_change(session, ticket, old, new, now)
 
 
 def _status_timestamps(ticket: Ticket, status: str, now: datetime) -> None:
@@ -361,6 +363,21 @@ def _status_timestamps(ticket: Ticket, status: str, now: datetime) -> None:
     elif status in OPEN_STATUSES:
         ticket.resolved_at = None
         ticket.closed_at = None
+
+
+def _after_status_change(session: Session, ticket: Ticket, old: str, new: str, now: datetime) -> None:
+    """A resolution schedules the satisfaction survey, a reopening cancels one not sent yet; either
+    changes the customer's contact load, so their scores follow."""
+    resolved = new in DONE_STATUSES and old not in DONE_STATUSES
+    reopened = new in OPEN_STATUSES and old in DONE_STATUSES
+    if resolved:
+        surveys.schedule_after_resolution(session, ticket, now)
+    elif reopened:
+        surveys.cancel_scheduled(session, ticket.id)
+    if (resolved or reopened) and ticket.customer_id is not None:
+        from helpdesk.scores.service import update_customer_scores  # TODO top-level once scores lands
+
+        update_customer_scores(session, ticket.customer_id, now)
 
 
 def _user_names(session: Session, ids: list[int]) -> dict[int, str]:
