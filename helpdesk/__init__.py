@@ -66,7 +66,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from helpdesk.macros import bp as macros_bp
     from helpdesk.pages import bp as pages_bp
     from helpdesk.portal import bp as portal_bp
-    from helpdesk.surveys import bp as surveys_bp
+    from helpdesk.surveys.routes import bp as surveys_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)

@@ -40,6 +40,10 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "portal.view": frozenset({"customer"}),
     "customer.create": STAFF,
     "customer.list": STAFF,
+    # Scores, tactical segment, RFM and the score's explanation: how staff weigh a customer.
+    "customer.scores.view": STAFF,
+    # Timeline entries about how staff treat the customer (see STAFF_ONLY_INTERACTIONS).
+    "customer.timeline.internal.view": STAFF,
     "ticket.create": STAFF | {"customer"},
     "ticket.list": STAFF | {"customer"},
     "user.manage": frozenset({"admin"}),
@@ -49,7 +53,22 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "kb.author": STAFF,
     "reports.view": frozenset({"lead", "admin"}),
     "macro.manage": frozenset({"lead", "admin"}),
+    "survey.manage": frozenset({"admin"}),
+    # Service recovery: staff see follow-ups (the card shows them); team leads close them.
+    "follow_up.view": STAFF,
+    "follow_up.list": STAFF,
+    "follow_up.close": frozenset({"lead", "admin"}),
 }
+
+
+# Interactions on a customer's timeline that only staff see: tactical segment changes and the
+# outcomes of recovery follow-ups.
+STAFF_ONLY_INTERACTIONS = frozenset({"segment", "follow_up"})
+
+
+def hidden_interaction_kinds(user: Any) -> frozenset[str]:
+    """Interaction kinds to leave out of the timeline `user` reads."""
+    return frozenset() if may(user, "customer.timeline.internal.view") else STAFF_ONLY_INTERACTIONS
 
 
 def _is_staff(user: Any) -> bool:

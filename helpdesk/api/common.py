@@ -1,8 +1,6 @@
 """Helpers every API route uses: reading JSON bodies, requiring a user, paging lists."""
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
@@ -10,6 +8,7 @@ from flask import request
 from flask_login import current_user
 
 from helpdesk.errors import Invalid, Unauthorized
+from helpdesk.pagination import decode_cursor, encode_cursor  # noqa: F401  (re-exported for API modules)
 from helpdesk.validation import text_field as string_field  # noqa: F401  (the API's name for it)
 
 DEFAULT_LIMIT = 50
@@ -55,21 +54,6 @@ def page_params() -> tuple[int, dict | None]:
         raise Invalid({"limit": f"must be between 1 and {MAX_LIMIT}"})
     cursor = request.args.get("cursor")
     return limit, decode_cursor(cursor) if cursor else None
-
-
-def encode_cursor(values: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> dict:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, dict):
-            raise ValueError
-        return values
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
 
 
 def iso(value) -> str | None:

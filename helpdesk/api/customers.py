@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import current_app, request
 
 from helpdesk.api import bp
-from helpdesk.api.common import api_user, decode_cursor, iso, json_body, page_params
-from helpdesk.api.serializers import card_json, customer_json, product_json
-from helpdesk.customers import service
-from helpdesk.customers.card import customer_card
+from helpdesk.api.common import api_user, decode_cursor, encode_cursor, iso, json_body, page_params
+from helpdesk.api.serializers import card_json, customer_json, customer_row_json, follow_up_json, product_json
+from helpdesk.customers import listing, service
+from helpdesk.customers.card import customer_card, follow_ups_page
 from helpdesk.customers.card import get_customer as get_card_customer
 from helpdesk.errors import Invalid
 from helpdesk.extensions import db
@@ -18,16 +18,12 @@ from helpdesk.permissions import require
 @bp.get("/customers")
 def list_customers():
     user = api_user()
-    limit, _cursor = page_params()
-    customers = service.search_customers(
-        user,
-        q=request.args.get("q"),
-        email=request.args.get("email"),
-        phone=request.args.get("phone"),
-        region=current_app.config["DEFAULT_PHONE_REGION"],
-        limit=limit,
-    )
-    return {"items": [customer_json(c) for c in customers], "next_cursor": None}
+    limit, cursor = page_params()
+    region = current_app.config["DEFAULT_PHONE_REGION"]
+    filters = listing.parse_filters(request.args, region=region)
+    page = listing.customer_page(user, filters, limit=limit, cursor=cursor, region=region, contacts=True)
+    return {"items": [customer_row_json(row, scores=page.show_scores) for row in page.rows],
+            "next_cursor": encode_cursor(page.next_cursor) if page.next_cursor else None}
 
 
 @bp.post("/customers")
@@ -49,6 +45,15 @@ def get_customer(customer_id: int):
     card = customer_card(user, customer_id, now=utcnow(), timeline_limit=int(limit),
                          timeline_cursor=decode_cursor(raw) if raw else None)
     return card_json(card, staff=user.is_staff)
+
+
+@bp.get("/customers/<int:customer_id>/follow-ups")
+def list_follow_ups(customer_id: int):
+    user = api_user()
+    limit, cursor = page_params()
+    lines, next_cursor = follow_ups_page(user, customer_id, now=utcnow(), limit=limit, cursor=cursor)
+    return {"items": [follow_up_json(line) for line in lines],
+            "next_cursor": encode_cursor(next_cursor) if next_cursor else None}
 
 
 @bp.patch("/customers/<int:customer_id>")

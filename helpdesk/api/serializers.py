@@ -1,8 +1,9 @@
 """JSON shapes of the API's objects (API.md); customer-facing shapes never carry internal data."""
 from __future__ import annotations
 
-from helpdesk.api.common import iso
-from helpdesk.customers.card import CustomerCard, TimelineItem
+from helpdesk.api.common import encode_cursor, iso
+from helpdesk.customers.card import CustomerCard, FollowUpLine, TimelineItem
+from helpdesk.customers.listing import CustomerRow
 from helpdesk.models import Customer, Ticket
 
 
@@ -71,23 +72,51 @@ def timeline_json(item: TimelineItem) -> dict:
 
 
 def scores_json(customer: Customer) -> dict:
+    """Satisfaction and value scores (staff only: the caller decides)."""
     rfm = [customer.rfm_recency, customer.rfm_frequency, customer.rfm_monetary]
+    complete = all(v is not None for v in rfm)
     return {
         "csat": customer.csat_score,
         "nps": customer.nps_class,
+        "nps_score": customer.nps_score,
+        "effort": customer.effort_score,
         "rfm": {"r": rfm[0], "f": rfm[1], "m": rfm[2],
-                "score": int(f"{rfm[0]}{rfm[1]}{rfm[2]}") if all(v is not None for v in rfm) else None},
+                "score": int(f"{rfm[0]}{rfm[1]}{rfm[2]}") if complete else None,
+                "code": "-".join(str(v) for v in rfm) if complete else None,
+                "recency_days": customer.rfm_recency_days,
+                "orders": customer.rfm_order_count,
+                "amount": str(customer.rfm_amount) if customer.rfm_amount is not None else None},
         "customer_score": customer.customer_score,
         "segment": customer.tactical_segment,
         "explanation": customer.score_explanation,
-        "enough_data": any(v is not None for v in (customer.csat_score, customer.nps_class, customer.customer_score, rfm[0])),
+        "updated_at": iso(customer.scores_updated_at),
+        "enough_data": any(v is not None for v in (customer.csat_score, customer.nps_class, customer.effort_score,
+                                                   customer.customer_score, customer.tactical_segment, rfm[0])),
     }
 
 
-def card_json(card: CustomerCard, staff: bool) -> dict:
-    """The customer card of API.md; the timeline's next page is at ?timeline_cursor=."""
-    from helpdesk.api.common import encode_cursor
+def follow_up_json(line: FollowUpLine) -> dict:
+    return {
+        "id": line.id, "ticket_id": line.ticket_id, "ticket_number": line.ticket_number, "team_id": line.team_id,
+        "reasons": line.reasons, "state": line.state, "due_at": iso(line.due_at), "overdue": line.overdue,
+        "outcome": line.outcome, "note": line.note, "closed_at": iso(line.closed_at), "created_at": iso(line.created_at),
+    }
 
+
+def customer_row_json(row: CustomerRow, *, scores: bool) -> dict:
+    """A customer in a list; `scores` (staff) adds the customer score and tactical segment."""
+    data = customer_json(row.customer)
+    data["open_tickets"] = row.open_tickets
+    data["last_contact_at"] = iso(row.customer.last_contact_at)
+    if scores:
+        data["customer_score"] = row.customer.customer_score
+        data["tactical_segment"] = row.customer.tactical_segment
+    return data
+
+
+def card_json(card: CustomerCard, staff: bool) -> dict:
+    """The customer card of API.md; the timeline's next page is at ?timeline_cursor=.
+    Scores and follow-ups are there only when the card carries them (permissions decide)."""
     customer = card.customer
     data = {
         "customer": customer_json(customer),
@@ -99,13 +128,16 @@ def card_json(card: CustomerCard, staff: bool) -> dict:
         "recent_tickets": [ticket_summary_json(t) for t in card.recent_tickets],
         "timeline": [timeline_json(item) for item in card.timeline],
         "timeline_next_cursor": encode_cursor(card.timeline_next) if card.timeline_next else None,
-        "scores": scores_json(customer),
         "stats": {
             "tickets_total": card.tickets_total,
             "tickets_open": card.tickets_open,
             "last_contact_at": iso(customer.last_contact_at),
         },
     }
+    if card.show_scores:
+        data["scores"] = scores_json(customer)
+    if card.follow_ups is not None:
+        data["follow_ups"] = [follow_up_json(line) for line in card.follow_ups]
     if staff:
         data["customer"]["notes"] = customer.notes
     return data

@@ -9,12 +9,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from helpdesk.api.common import decode_cursor, encode_cursor
 from helpdesk.console.forms import LinkForm, MacroForm, MergeForm, NewTicketForm, ReplyForm, TicketFieldsForm
+from helpdesk.customers import listing
+from helpdesk.customers.card import customer_card
 from helpdesk.errors import Conflict, DomainError, Invalid, NotFound
 from helpdesk.extensions import db
 from helpdesk.macros.service import usable_macros
 from helpdesk.models import Attachment, Message, Team, Ticket, User, utcnow
+from helpdesk.models.customers import TACTICAL_SEGMENTS
+from helpdesk.pagination import decode_cursor, encode_cursor
 from helpdesk.permissions import require
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import storage_path, store_attachment
@@ -139,8 +142,6 @@ def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, 
     macros = usable_macros(db.session, current_user)
     macro_form = MacroForm(version=ticket.version)
     macro_form.macro_id.choices = [(m.id, m.title) for m in macros]
-    from helpdesk.customers.card import customer_card
-
     card = (customer_card(current_user, ticket.customer_id, now=utcnow(), timeline_limit=10, ticket_details=False)
             if ticket.customer_id else None)
     return render_template(
@@ -297,10 +298,29 @@ def _attachments_root() -> Path:
     return Path(current_app.instance_path) / "attachments"
 
 
+@bp.route("/customers")
+def customers():
+    require(current_user, "customer.list")
+    region = current_app.config["DEFAULT_PHONE_REGION"]
+    status = 200
+    try:
+        filters = listing.parse_filters(request.args, region=region)
+        cursor = decode_cursor(request.args["cursor"]) if request.args.get("cursor") else None
+        page = listing.customer_page(current_user, filters, limit=PAGE_SIZE, cursor=cursor, region=region)
+        problem = None
+    except Invalid as error:
+        page = listing.customer_page(current_user, listing.CustomerFilters(), limit=PAGE_SIZE, cursor=None, region=region)
+        problem = "; ".join(f"{k} : {v}" for k, v in error.fields.items())
+        status = 400
+    args = {k: v for k, v in request.args.items() if k != "cursor" and v}
+    next_url = (url_for("console.customers", **args, cursor=encode_cursor(page.next_cursor))
+                if page.next_cursor and not problem else None)
+    return render_template("console/customers.html", page=page, args=args, problem=problem, next_url=next_url,
+                           segments=TACTICAL_SEGMENTS, sorts=listing.SORTS), status
+
+
 @bp.route("/customers/<int:customer_id>")
 def customer(customer_id: int):
-    from helpdesk.customers.card import customer_card
-
     raw = request.args.get("cursor")
     try:
         cursor = decode_cursor(raw) if raw else None
@@ -348,8 +368,6 @@ def new_customer():
 @bp.route("/customers/<int:customer_id>/card")
 def customer_card_fragment(customer_id: int):
     """The customer card alone, for the screen-pop panel (same macro as everywhere else)."""
-    from helpdesk.customers.card import customer_card
-
     card = customer_card(current_user, customer_id, now=utcnow(), timeline_limit=8, ticket_details=False)
     return render_template("console/_card_fragment.html", card=card)
 

@@ -1,21 +1,24 @@
 """The customer card (customer 360): everything about a customer in a small, fixed number of queries."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import String, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.extensions import db
-from helpdesk.models import Customer, CustomerProduct, Interaction, Message, Ticket
+from helpdesk.models import Customer, CustomerProduct, FollowUp, Interaction, Message, Ticket
 from helpdesk.models.tickets import OPEN_STATUSES
-from helpdesk.permissions import require
+from helpdesk.permissions import hidden_interaction_kinds, may, require
+from helpdesk.surveys.rules import follow_up_overdue
 from helpdesk.text import html_to_text
 
 TIMELINE_PAGE = 20
 SUMMARY_CHARS = 240
+CARD_FOLLOW_UPS = 20
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,53 @@ class TimelineItem:
 
 
 @dataclass(frozen=True)
+class FollowUpLine:
+    """A service-recovery follow-up as the card and the API show it (with its ticket's number)."""
+
+    id: int
+    ticket_id: int | None
+    ticket_number: int | None
+    team_id: int | None
+    reasons: list[str]
+    state: str
+    due_at: datetime
+    overdue: bool
+    outcome: str | None
+    note: str | None
+    closed_at: datetime | None
+    created_at: datetime
+
+    @property
+    def cursor(self) -> dict:
+        return {"at": self.created_at.isoformat(), "id": self.id}
+
+
+@dataclass(frozen=True)
+class ExplanationPart:
+    part: str  # base, value, satisfaction, tenure, friction
+    points: int
+    text: str
+
+
+def explanation_parts(explanation: dict | None, locale: str) -> list[ExplanationPart]:
+    """The score's explanation in `locale` (French when that language is missing); malformed parts are skipped."""
+    if not isinstance(explanation, dict):
+        return []
+    parts = []
+    for raw in explanation.get("parts") or ():
+        if not isinstance(raw, dict):
+            continue
+        text = raw.get("text")
+        if isinstance(text, dict):
+            text = text.get(locale) or text.get("fr") or next((v for v in text.values() if v), "")
+        if not isinstance(text, str) or not text:
+            continue
+        points = raw.get("points")
+        parts.append(ExplanationPart(str(raw.get("part") or ""), points if isinstance(points, int) else 0, text))
+    return parts
+
+
+@dataclass(frozen=True)
 class CustomerCard:
     customer: Customer
     products: list[CustomerProduct]
@@ -44,6 +94,8 @@ class CustomerCard:
     tickets_total: int
     tickets_open: int
     today: date
+    show_scores: bool = False  # scores, segment, RFM and explanation are for staff
+    follow_ups: list[FollowUpLine] | None = None  # open ones, soonest due first; None: not the viewer's to see
 
     def warranty_expired(self, owned: CustomerProduct) -> bool:
         end = owned.contract_until or owned.warranty_until
@@ -51,8 +103,20 @@ class CustomerCard:
 
     @property
     def has_scores(self) -> bool:
+        """Anything known about satisfaction or value (else the card says there is not enough data)."""
         c = self.customer
-        return any(v is not None for v in (c.csat_score, c.nps_class, c.rfm_recency, c.customer_score))
+        return any(v is not None for v in (c.csat_score, c.nps_class, c.effort_score, c.rfm_recency,
+                                           c.customer_score, c.tactical_segment))
+
+    @property
+    def rfm_code(self) -> str | None:
+        """Recency, frequency and monetary quintiles as "5-4-3", or None without purchase history."""
+        c = self.customer
+        values = (c.rfm_recency, c.rfm_frequency, c.rfm_monetary)
+        return "-".join(str(v) for v in values) if all(v is not None for v in values) else None
+
+    def explanation(self, locale: str) -> list[ExplanationPart]:
+        return explanation_parts(self.customer.score_explanation, locale)
 
 
 def get_customer(user, customer_id: int) -> Customer:
@@ -91,13 +155,53 @@ def customer_card(user, customer_id: int, *, now: datetime, recent: int = 10, ti
         select(func.count(Ticket.id), func.count(Ticket.id).filter(Ticket.status.in_(OPEN_STATUSES)))
         .where(Ticket.customer_id == customer.id)
     ).one()
-    items, next_cursor = timeline_page(customer.id, limit=timeline_limit, cursor=timeline_cursor)
+    items, next_cursor = timeline_page(customer.id, limit=timeline_limit, cursor=timeline_cursor,
+                                       hidden_kinds=hidden_interaction_kinds(user))
+    follow_ups = None
+    if may(user, "follow_up.view"):
+        follow_ups = _follow_up_lines(
+            select(FollowUp).where(FollowUp.customer_id == customer.id, FollowUp.state == "open")
+            .order_by(FollowUp.due_at, FollowUp.id).limit(CARD_FOLLOW_UPS), now)
     return CustomerCard(customer, products, open_tickets, recent_tickets, items, next_cursor, total, open_count,
-                        now.date())
+                        now.date(), show_scores=may(user, "customer.scores.view", customer), follow_ups=follow_ups)
 
 
-def timeline_page(customer_id: int, *, limit: int, cursor: dict | None) -> tuple[list[TimelineItem], dict | None]:
-    """Every contact, newest first, as one UNION ALL query with keyset paging on (at, kind, id)."""
+def follow_ups_page(user, customer_id: int, *, now: datetime, limit: int,
+                    cursor: dict | None) -> tuple[list[FollowUpLine], dict | None]:
+    """A customer's follow-ups, open or closed, newest first, keyset-paged on (created_at, id)."""
+    customer = get_customer(user, customer_id)
+    require(user, "follow_up.view", hide=True)
+    stmt = select(FollowUp).where(FollowUp.customer_id == customer.id)
+    if cursor:
+        at, last_id = _follow_up_cursor(cursor)
+        stmt = stmt.where(or_(FollowUp.created_at < at, and_(FollowUp.created_at == at, FollowUp.id < last_id)))
+    lines = _follow_up_lines(stmt.order_by(FollowUp.created_at.desc(), FollowUp.id.desc()).limit(limit + 1), now)
+    more = len(lines) > limit
+    lines = lines[:limit]
+    return lines, (lines[-1].cursor if more and lines else None)
+
+
+def _follow_up_lines(stmt, now: datetime) -> list[FollowUpLine]:
+    """Run a FollowUp select with its tickets' numbers joined in: one query."""
+    rows = db.session.execute(
+        stmt.add_columns(Ticket.number).outerjoin(Ticket, Ticket.id == FollowUp.ticket_id)
+    ).all()
+    return [_follow_up_line(follow_up, number, now) for follow_up, number in rows]
+
+
+def _follow_up_line(f: FollowUp, ticket_number: int | None, now: datetime) -> FollowUpLine:
+    return FollowUpLine(
+        id=f.id, ticket_id=f.ticket_id, ticket_number=ticket_number, team_id=f.team_id, reasons=list(f.reasons or []),
+        state=f.state, due_at=_aware(f.due_at), overdue=follow_up_overdue(f.state, _aware(f.due_at), f.overdue_at, now),
+        outcome=f.outcome, note=f.note,
+        closed_at=_aware(f.closed_at) if f.closed_at else None, created_at=_aware(f.created_at),
+    )
+
+
+def timeline_page(customer_id: int, *, limit: int, cursor: dict | None,
+                  hidden_kinds: Collection[str]) -> tuple[list[TimelineItem], dict | None]:
+    """Every contact, newest first, as one UNION ALL query with keyset paging on (at, kind, id).
+    `hidden_kinds`: interaction kinds the reader may not see (permissions.hidden_interaction_kinds)."""
     tickets = select(
         literal("ticket", String).label("kind"), Ticket.created_at.label("at"), Ticket.id.label("id"),
         Ticket.id.label("ticket_id"), Ticket.number.label("ticket_number"), Ticket.channel.label("channel"),
@@ -119,6 +223,8 @@ def timeline_page(customer_id: int, *, limit: int, cursor: dict | None) -> tuple
         Interaction.ticket_id.label("ticket_id"), linked.number.label("ticket_number"),
         Interaction.channel.label("channel"), Interaction.summary.label("summary"),
     ).outerjoin(linked, linked.id == Interaction.ticket_id).where(Interaction.customer_id == customer_id)
+    if hidden_kinds:
+        interactions = interactions.where(Interaction.kind.not_in(sorted(hidden_kinds)))
     union = union_all(tickets, messages, interactions).subquery("timeline")
     stmt = select(union)
     if cursor:
@@ -153,11 +259,20 @@ def _summary(kind: str, text: str | None) -> str:
 
 
 def _aware(value: datetime) -> datetime:
-    from datetime import timezone
-
     if isinstance(value, str):  # SQLite hands back text from a UNION of typed columns
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _follow_up_cursor(cursor: dict) -> tuple[datetime, int]:
+    try:
+        at = datetime.fromisoformat(cursor["at"])
+        last_id = cursor["id"]
+    except (KeyError, TypeError, ValueError):
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    if at.tzinfo is None or not isinstance(last_id, int):
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    return at, last_id
 
 
 def _cursor(cursor: dict) -> tuple[datetime, str, int]:

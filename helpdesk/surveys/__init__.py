@@ -1,2 +1,2 @@
-"""Satisfaction surveys (the /survey/<token> pages) and service recovery (the leads' follow-ups)."""
-from helpdesk.surveys.routes import bp  # noqa: F401
+"""Satisfaction surveys (the /survey/<token> pages, rules and sending) and service recovery (the
+leads' follow-ups). The blueprint is in routes.py."""

@@ -15,6 +15,7 @@ from helpdesk.permissions import require
 from helpdesk.realtime.events import LEADS_ROOM, emit_after_commit
 from helpdesk.sla.calendar import add_business_days
 from helpdesk.sla.service import load_sla_context
+from helpdesk.surveys.rules import follow_up_overdue
 
 MAX_NOTE = 4000
 
@@ -136,4 +137,4 @@ def claim_overdue(session: Session, now: datetime, *, batch: int = 500) -> list[
 
 
 def is_overdue(follow_up: FollowUp, now: datetime) -> bool:
-    return follow_up.state == "open" and (follow_up.overdue_at is not None or follow_up.due_at <= now)
+    return follow_up_overdue(follow_up.state, follow_up.due_at, follow_up.overdue_at, now)

@@ -192,3 +192,8 @@ def link_problem(state: str, expires_at: datetime | None, used_at: datetime | No
     if now >= expires_at:
         return "expired"
     return None
+
+
+def follow_up_overdue(state: str, due_at: datetime, overdue_at: datetime | None, now: datetime) -> bool:
+    """An open follow-up past its due time (or already flagged so) is overdue, like a breached SLA."""
+    return state == "open" and (overdue_at is not None or due_at <= now)
