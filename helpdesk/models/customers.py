@@ -50,6 +50,7 @@ class Customer(db.Model):
     __table_args__ = (
         Index("ix_customers_organization_id_name", "organization_id", "name"),
         Index("ix_customers_customer_score_id", "customer_score", "id"),
+        Index("ix_customers_last_contact_at_id", "last_contact_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

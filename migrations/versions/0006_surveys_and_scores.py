@@ -69,6 +69,7 @@ def upgrade():
         batch_op.add_column(sa.Column('reopen_rate', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('breaches_suffered', sa.Integer(), nullable=True))
         batch_op.create_index('ix_customers_customer_score_id', ['customer_score', 'id'], unique=False)
+        batch_op.create_index('ix_customers_last_contact_at_id', ['last_contact_at', 'id'], unique=False)
 
     with op.batch_alter_table('survey_invitations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=8), nullable=False, server_default='fr'))
@@ -116,6 +117,7 @@ def downgrade():
         batch_op.drop_column('language')
 
     with op.batch_alter_table('customers', schema=None) as batch_op:
+        batch_op.drop_index('ix_customers_last_contact_at_id')
         batch_op.drop_index('ix_customers_customer_score_id')
         batch_op.drop_column('breaches_suffered')
         batch_op.drop_column('reopen_rate')
