@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from helpdesk.errors import Conflict, Invalid
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team
-from helpdesk.models.customers import SEGMENTS
+from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
 from helpdesk.sla.calendar import business_hours, parse_hours
+from helpdesk.sla.policies import CONDITION_KEYS
 from helpdesk.sla.service import forget_sla_context
 
 ESCALATION_ACTIONS = ("raise_priority", "reassign", "notify")
@@ -132,7 +133,7 @@ def validate_policy(session: Session, data: dict) -> dict:
     if calendar_id is not None and (not isinstance(calendar_id, int) or session.get(BusinessCalendar, calendar_id) is None):
         errors["calendar_id"] = "no such calendar"
     conditions = data.get("conditions") or {}
-    allowed = {"priority": PRIORITIES, "segment": SEGMENTS, "type": TYPES}
+    allowed = {"priority": PRIORITIES, "segment": SEGMENTS, "tactical_segment": TACTICAL_SEGMENTS, "type": TYPES}
     if not isinstance(conditions, dict):
         errors["conditions"] = "must be an object"
         conditions = {}
@@ -152,8 +153,12 @@ def validate_policy(session: Session, data: dict) -> dict:
                 else:
                     ids.append(team.id)
             clean_conditions["team"] = ids if isinstance(value, list) else (ids[0] if ids else None)
+        elif key == "min_score":
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100):
+                errors["conditions.min_score"] = "must be a whole number from 0 to 100"
+            clean_conditions[key] = value
         else:
-            errors[f"conditions.{key}"] = "unknown condition (use priority, segment, team, type)"
+            errors[f"conditions.{key}"] = f"unknown condition (use {', '.join(CONDITION_KEYS)})"
     targets = data.get("targets") or {}
     if not isinstance(targets, dict):
         errors["targets"] = "must be an object"

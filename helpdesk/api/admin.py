@@ -58,6 +58,10 @@ def create_team():
 
 @bp.post("/sla-policies")
 def create_policy():
+    """`conditions` keys (each one value or a list, any of them; omitted = any): priority, type, team
+    (id or name), segment (commercial: standard/premium/vip/business), tactical_segment (from the
+    scores: best, high_potential, new, active, inactive, dissatisfied, lost) and min_score (one
+    whole number 0-100: the customer's score is known and at least that)."""
     require(api_user(), "sla.manage")
     policy = service.create_policy(db.session, json_body(), utcnow())
     db.session.commit()

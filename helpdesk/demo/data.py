@@ -169,6 +169,9 @@ SLA_POLICIES = (
      [{"on": "breached", "metric": "resolution", "action": "raise_priority"}]),
     ("Priorité normale", 30, {"priority": "normal"}, 4 * 60, 8 * 60, 3 * 8 * 60, []),
     ("Priorité basse", 40, {"priority": "low"}, 8 * 60, 16 * 60, 5 * 8 * 60, []),
+    # Our best customers (tactical segment from their scores) wait less, urgent tickets excepted.
+    ("Meilleurs clients", 15, {"tactical_segment": ["best"]}, 45, 90, 6 * 60,
+     [{"on": "breached", "metric": "first_response", "action": "notify"}]),
 )
 DEFAULT_POLICY_NAME = "Priorité normale"
 
@@ -250,6 +253,11 @@ ACCESSORY_ORDERS = (
     ("Support mural TV", 49.90), ("Carte mémoire 128 Go", 22.90), ("Câble Ethernet 5 m", 9.90),
     ("Batterie de rechange aspirateur", 59.90), ("Télécommande universelle", 24.90), ("Housse pour tablette", 29.90),
 )
+
+# Who buys what from us (the orders behind RFM): bought at a partner shop (no order here), once long
+# ago, now and then, or often and lately (the fans, the demo's best customers).
+BUYER_PROFILES = ("shop", "once", "regular", "fan")
+BUYER_PROFILE_CUM = (6, 36, 92, 100)
 
 # ---------------------------------------------------------------------------------------------
 # Tags
@@ -1011,6 +1019,112 @@ MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "
              "novembre", "décembre")
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
              "November", "December")
+
+# ---------------------------------------------------------------------------------------------
+# Satisfaction surveys and service recovery
+# ---------------------------------------------------------------------------------------------
+
+# Of the resolved tickets of consenting customers, the share drawn for a survey (the throttle then
+# skips some: the app invites a customer once a week at most), and the share of sent ones answered.
+SURVEY_INVITE_SHARE = 0.68
+SURVEY_ANSWER_SHARE = 0.4
+# The latest unanswered invitations that are answered unhappily in the hours before the seed, so
+# that the lead has follow-ups not due yet.
+LATEST_UNHAPPY_ANSWERS = 3
+# The latest past-due follow-ups the lead has not closed yet (flagged overdue).
+OVERDUE_FOLLOW_UPS = 3
+# Answer distributions, as weights. CSAT 1..5 by kind of ticket; effort 1..7 and NPS 0..10 given
+# the CSAT (a happy customer found it easy and recommends us, mostly).
+CSAT_WEIGHTS = {
+    "usual": (4, 6, 11, 33, 46),
+    "slow": (8, 9, 16, 33, 34),  # resolved after more than five days
+    "complaint": (13, 13, 19, 29, 26),
+}
+EFFORT_WEIGHTS = {
+    5: (55, 30, 10, 3, 1, 1, 0),
+    4: (25, 40, 22, 8, 3, 1, 1),
+    3: (5, 15, 30, 30, 12, 5, 3),
+    2: (2, 5, 10, 20, 25, 23, 15),
+    1: (1, 2, 5, 12, 20, 30, 30),
+}
+NPS_WEIGHTS = {
+    5: (0, 0, 0, 0, 0, 0, 1, 3, 12, 34, 50),
+    4: (0, 0, 0, 0, 1, 2, 6, 22, 35, 23, 11),
+    3: (1, 1, 2, 4, 8, 14, 20, 25, 15, 7, 3),
+    2: (8, 10, 14, 16, 14, 14, 10, 7, 4, 2, 1),
+    1: (20, 18, 15, 13, 10, 9, 7, 4, 2, 1, 1),
+}
+# Share of answers with a comment, by CSAT (the unhappy say why).
+COMMENT_SHARE = {1: 0.85, 2: 0.75, 3: 0.5, 4: 0.3, 5: 0.4}
+SURVEY_COMMENTS = {
+    "good": (
+        "Très bon accueil, problème réglé en un appel.",
+        "Conseiller à l'écoute et efficace, merci !",
+        "Rapide et clair, rien à redire.",
+        "Merci à {agent} pour sa patience.",
+        "Solution trouvée du premier coup, bravo.",
+        "Suivi impeccable, j'ai été tenu informé à chaque étape.",
+        "Très satisfait, je recommande.",
+        "Réponse rapide, même un samedi.",
+    ),
+    "mixed": (
+        "Problème réglé mais il a fallu relancer.",
+        "Correct, mais l'attente au téléphone était longue.",
+        "Bonne réponse, un peu lente à venir.",
+        "On m'a demandé plusieurs fois les mêmes informations.",
+        "Résolu, mais j'aurais aimé être rappelé comme promis.",
+    ),
+    "bad": (
+        "Trois appels pour le même problème, personne ne lit l'historique.",
+        "Toujours pas de solution, je suis très déçu.",
+        "Délai beaucoup trop long, on m'avait promis 48 h.",
+        "Personne ne m'a rappelé alors que c'était promis.",
+        "Réponse toute faite qui ne correspond pas à ma demande.",
+        "Je dois tout réexpliquer à chaque contact, c'est épuisant.",
+        "Remboursement toujours pas reçu, je vais résilier.",
+    ),
+}
+SURVEY_COMMENTS_EN = {
+    "good": (
+        "Quick and friendly, solved on the first call.",
+        "Thanks to {agent}, very helpful.",
+        "Clear answer, nothing to add.",
+    ),
+    "mixed": (
+        "Solved in the end, but I had to chase you.",
+        "Fine, though the wait on the phone was long.",
+    ),
+    "bad": (
+        "Still not fixed and nobody called me back.",
+        "I had to explain everything again every time.",
+        "Far too slow, I was promised 48 hours.",
+    ),
+}
+# Outcome weights of the closed follow-ups, and the lead's notes for each outcome.
+FOLLOW_UP_OUTCOME_WEIGHTS = (("called_back", 50), ("commercial_gesture", 20), ("no_answer", 18), ("other", 12))
+FOLLOW_UP_NOTES = {
+    "called_back": (
+        "Client rappelé : excuses présentées, le problème est bien réglé depuis. Satisfait du rappel.",
+        "Échange de 10 min, le client voulait surtout être entendu. Point de vigilance noté sur sa fiche.",
+        "Rappelé : un technicien repasse jeudi pour vérifier l'installation.",
+        "Client rappelé, explication du délai (pièce en rupture). Il accepte, suivi personnel jusqu'à la livraison.",
+    ),
+    "commercial_gesture": (
+        "Avoir de 20 € sur la prochaine facture, accepté par le client.",
+        "Un mois d'abonnement offert pour la gêne occasionnée.",
+        "Frais de retour remboursés et geste de 30 €, le client remercie.",
+    ),
+    "no_answer": (
+        "Trois essais sans réponse, message laissé et e-mail envoyé.",
+        "Messagerie pleine, e-mail d'excuses envoyé avec la ligne directe du responsable.",
+        "Pas joignable, SMS envoyé pour proposer un créneau de rappel.",
+    ),
+    "other": (
+        "Réponse écrite envoyée : le client préfère être contacté par e-mail.",
+        "Dossier transmis au service commercial pour une proposition de reprise.",
+        "Le client a déjà rappelé la hotline entre-temps, problème réglé par Léa.",
+    ),
+}
 
 # ---------------------------------------------------------------------------------------------
 # Knowledge base

@@ -1,10 +1,12 @@
 """Realistic French demo data: teams, SLA policies, staff, customers with products and orders,
-tickets with their conversations, and knowledge-base articles.
+tickets with their conversations, satisfaction surveys with their answers and follow-ups, and
+knowledge-base articles.
 
 `seed_demo()` is idempotent (rows are found by natural keys — team and policy names, user
-e-mails, product SKUs, Customer.external_ref "DEMO-C000001", ticket number 10000 + n, article
-slugs — and only missing ones are inserted) and deterministic (entity n is drawn from its own
-random.Random(f"{seed}:<kind>:{n}"), so it is the same whatever the batch it falls in).
+e-mails, product SKUs, Customer.external_ref "DEMO-C000001", ticket number 10000 + n, a survey
+invitation's ticket, article slugs — and only missing ones are inserted) and deterministic
+(entity n is drawn from its own random.Random(f"{seed}:<kind>:{n}"), so it is the same whatever
+the batch it falls in).
 
 The big tables are written with Core bulk inserts (COPY on PostgreSQL) and ids assigned here
 (max(id) + 1 ...), so a ticket's messages, events and tags go in the same batch without
@@ -26,6 +28,7 @@ from decimal import Decimal
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
 from sqlalchemy import JSON, func, insert, select, text, update
 
 from helpdesk.customers.phones import normalise_phone
@@ -37,12 +40,15 @@ from helpdesk.models import (
     CustomerEmail,
     CustomerPhone,
     CustomerProduct,
+    FollowUp,
     Interaction,
     Message,
     Order,
     Organization,
     Product,
     SLAPolicy,
+    SurveyInvitation,
+    SurveyResponse,
     Tag,
     Team,
     Ticket,
@@ -52,6 +58,11 @@ from helpdesk.models import (
     ticket_tags,
 )
 from helpdesk.models.types import utcnow
+from helpdesk.sla.calendar import add_business_days
+from helpdesk.sla.service import load_sla_context
+from helpdesk.surveys import rules as survey_rules
+from helpdesk.surveys.followups import outcome_label
+from helpdesk.surveys.service import answer_summary, survey_settings
 from helpdesk.text import plain_to_html, render_markdown
 
 DEMO_PASSWORD = "demo-password"
@@ -83,6 +94,7 @@ _HOUR_CUM = list(accumulate(_HOUR_WEIGHTS))
 _CHANNELS = ("phone", "email", "portal", "chat", "api")
 _CHANNEL_CUM = list(accumulate((35, 28, 25, 8, 4)))
 _PRIORITIES = ("low", "normal", "high", "urgent")
+_FAN_PURCHASES = tuple(price for _sku, _name, _family, _warranty, price, *_ in D.PRODUCTS if price >= 80)
 _PRIORITY_UP = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
 
@@ -94,6 +106,7 @@ _REPORT_ORDER = (
     "business_calendars", "sla_policies", "teams", "staff", "team_members", "tags", "products",
     "organizations", "customers", "customer_phones", "customer_emails", "customer_products", "orders",
     "portal_users", "tickets", "messages", "ticket_events", "ticket_tags", "interactions",
+    "survey_invitations", "survey_responses", "follow_ups",
     "article_categories", "articles", "article_versions", "article_tags", "article_products",
 )
 
@@ -567,7 +580,7 @@ class _Seeder:
         earliest = max(created_at.date(), today - timedelta(days=730))
         span = max((today - earliest).days - 3, 1)
         owned = 3 if fixed is not None else rng.choices((1, 2, 3), (50, 35, 15))[0]
-        order_no = 0
+        purchases: list[tuple[datetime, float]] = []  # (ordered_at, amount) of the sales system's orders
         for _ in range(owned):
             product_id, sku, name, family, warranty, price, _w, plans = rng.choices(
                 self._catalogue, cum_weights=self._catalogue_cum)[0]
@@ -593,17 +606,18 @@ class _Seeder:
                 "contract_until": contract_until, "plan": plan, "status": status,
             })
             if price > 0:
-                order_no += 1
                 discount = rng.choice((0, 0, 0, 0.1, 0.2))
                 ordered_at = datetime(purchased.year, purchased.month, purchased.day, rng.randrange(7, 22),
                                       rng.randrange(60), tzinfo=UTC)
-                out["orders"].append(self._order_row(i, order_no, customer_id, ordered_at, price * (1 - discount)))
+                purchases.append((ordered_at, price * (1 - discount)))
+        extras = []
         for _ in range(rng.choices((0, 1, 2, 3, 4, 6), (30, 25, 18, 12, 9, 6))[0]):
-            order_no += 1
             _label, price = rng.choice(D.ACCESSORY_ORDERS)
             ordered_at = (datetime.combine(earliest, datetime.min.time(), UTC)
                           + timedelta(days=rng.randrange(span), hours=rng.uniform(7, 22))).replace(microsecond=0)
-            out["orders"].append(self._order_row(i, order_no, customer_id, ordered_at, price * rng.choice((1, 1, 2))))
+            extras.append((ordered_at, price * rng.choice((1, 1, 2))))
+        orders = self._orders_for_profile(i, fixed is not None, created_at, purchases, extras)
+        out["orders"].extend(self._order_row(i, k, customer_id, at, amount) for k, (at, amount) in enumerate(orders, 1))
 
         # A portal account for some customers (same e-mail), one of them an org admin.
         if (fixed is not None or _rng(self.seed, "portal", i).random() < PORTAL_ACCOUNT_SHARE) \
@@ -613,6 +627,27 @@ class _Seeder:
             out["users"].append(self._user_row(
                 self._ids(User.__table__, 1), email, f"{first} {last}", "customer", "en" if english else "fr",
                 "offline", None, customer_id, org_admin, created_at + timedelta(days=rng.uniform(0, 30))))
+
+    def _orders_for_profile(self, i: int, fixed: bool, since: datetime, purchases: list,
+                            extras: list) -> list[tuple[datetime, float]]:
+        """The orders the sales system knows of, by buyer profile (its own draw, so names, products and
+        tickets do not depend on it): a few bought everything at a partner shop (no order), many once
+        long ago, most now and then, and a small share of fans who buy often, recently, and more."""
+        rng = _rng(self.seed, "buyer", i)
+        profile = "fan" if fixed else rng.choices(D.BUYER_PROFILES, cum_weights=D.BUYER_PROFILE_CUM)[0]
+        if profile == "shop":
+            return []
+        if profile == "once":
+            return sorted(purchases + extras)[:1]
+        orders = purchases + extras
+        if profile == "fan":
+            for _ in range(rng.randint(5, 10)):
+                at = max(self.now - timedelta(days=rng.uniform(1, 150), hours=rng.uniform(0, 12)),
+                         since + timedelta(days=1))
+                amount = (rng.choice(_FAN_PURCHASES) if rng.random() < 0.35
+                          else rng.choice(D.ACCESSORY_ORDERS)[1] * rng.randint(1, 3))
+                orders.append((at.replace(microsecond=0), amount))
+        return sorted(orders)
 
     def _order_row(self, i, k, customer_id, ordered_at, amount):
         return {"id": self._ids(Order.__table__, 1), "customer_id": customer_id, "ordered_at": ordered_at,
@@ -994,6 +1029,182 @@ class _Seeder:
                 "duration_seconds": duration, "agent_id": agent, "ticket_id": ticket_id, "call_id": None,
                 "data": None}
 
+    # -- satisfaction surveys ----------------------------------------------------------------
+
+    def surveys(self, tickets: int) -> None:
+        """Invitations for resolved demo tickets of consenting customers, as the app would have sent
+        them (an hour after resolution, one per customer per throttle period, NPS once per NPS
+        period), some answered, each answer with its timeline entry and ticket event, and the
+        follow-ups the bad ones opened, in every state. Tickets that have an invitation are left
+        alone; the others are decided again, the same way (one draw per ticket number), so a
+        second run adds nothing. One transaction."""
+        s = self.session
+        tables = (SurveyInvitation.__table__, SurveyResponse.__table__, FollowUp.__table__)
+        if not tickets:
+            for table in tables:
+                self._count(table.name, 0)
+            return
+        demo_customer = Customer.external_ref.like(CUSTOMER_REF_PREFIX + "%")
+        rows = s.execute(
+            select(Ticket.id, Ticket.number, Ticket.customer_id, Ticket.team_id, Ticket.assignee_id, Ticket.type,
+                   Ticket.created_at, Ticket.resolved_at, Customer.language)
+            .join(Customer, Customer.id == Ticket.customer_id)
+            .where(Ticket.number > TICKET_NUMBER_BASE, Ticket.number <= TICKET_NUMBER_BASE + tickets,
+                   Ticket.status.in_(("resolved", "closed")), Ticket.resolved_at.is_not(None),
+                   Customer.consent_surveys.is_(True), demo_customer)
+            .order_by(Ticket.customer_id, Ticket.resolved_at, Ticket.number)
+        ).all()
+        invited = defaultdict(list)  # customer id -> [(sent or send time, asked NPS)]
+        invited_tickets = set()
+        for customer_id, ticket_id, at, nps in s.execute(
+            select(SurveyInvitation.customer_id, SurveyInvitation.ticket_id,
+                   func.coalesce(SurveyInvitation.sent_at, SurveyInvitation.send_at), SurveyInvitation.include_nps)
+            .join(Customer, Customer.id == SurveyInvitation.customer_id)
+            .where(demo_customer, SurveyInvitation.state.in_(("scheduled", "sent", "answered")))
+        ):
+            invited_tickets.add(ticket_id)
+            if at is not None:
+                invited[customer_id].append((at, bool(nps)))
+        existing = {t.name: s.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
+        for name, count in existing.items():
+            self._count(name, count)
+        self._ticket_numbers = {row.id: row.number for row in rows}
+        self._survey_settings = survey_settings(s)
+        self._sla = load_sla_context(s)
+        self._portal_customers = set(s.scalars(select(User.customer_id).where(User.role == "customer",
+                                                                               User.customer_id.is_not(None))))
+        out = defaultdict(list)
+        with force_locale("fr"):  # the summaries are written as the app writes them, in the staff's language
+            for row in rows:
+                if row.id not in invited_tickets:
+                    self._survey(row, invited[row.customer_id], out)
+            self._latest_unhappy(out)
+            self._follow_up_outcomes(out)
+        self._insert(SurveyInvitation.__table__, out["invitations"])
+        self._insert(SurveyResponse.__table__, out["responses"])
+        self._insert(FollowUp.__table__, out["follow_ups"])
+        self._insert(Interaction.__table__, out["interactions"])
+        self._insert(TicketEvent.__table__, out["events"])
+        self._commit()
+
+    def _survey(self, ticket, invited: list, out: dict) -> None:
+        settings = self._survey_settings
+        rng = _rng(self.seed, "survey", ticket.number)
+        if rng.random() >= D.SURVEY_INVITE_SHARE:
+            return
+        send_at = ticket.resolved_at + timedelta(minutes=settings.delay_minutes)
+        throttle, nps_period = timedelta(days=settings.throttle_days), timedelta(days=settings.nps_period_days)
+        # Both ways: this ticket may be older than invitations an earlier run made.
+        if any(abs(send_at - at) < throttle for at, _nps in invited):
+            return
+        invitation_id = self._ids(SurveyInvitation.__table__, 1)
+        sent = send_at <= self.now
+        include_nps = sent and not any(nps and abs(send_at - at) < nps_period for at, nps in invited)
+        invited.append((send_at, include_nps))
+        expires_at = send_at + timedelta(days=settings.expiry_days) if sent else None
+        # How long people take to answer: most within hours, some days later, many never.
+        answered_at = None
+        if sent and rng.random() < D.SURVEY_ANSWER_SHARE:
+            delay = timedelta(minutes=min(rng.lognormvariate(4.5, 1.6), settings.expiry_days * 1440 - 1))
+            if send_at + delay < self.now - timedelta(minutes=1):
+                answered_at = (send_at + delay).replace(microsecond=0)
+        out["invitations"].append({
+            "id": invitation_id, "token_hash": survey_rules.new_token()[1] if sent else None,
+            "customer_id": ticket.customer_id, "ticket_id": ticket.id, "kind": "csat", "include_nps": include_nps,
+            "language": ticket.language if ticket.language in ("fr", "en") else "fr",
+            "state": "answered" if answered_at else "sent" if sent else "scheduled",
+            "created_at": ticket.resolved_at, "send_at": send_at, "sent_at": send_at if sent else None,
+            "expires_at": expires_at, "used_at": answered_at,
+        })
+        if answered_at is not None:
+            self._survey_answer(ticket, invitation_id, include_nps, answered_at, rng, out)
+        elif sent:
+            out["unanswered"].append((ticket, out["invitations"][-1]))
+
+    def _latest_unhappy(self, out: dict) -> None:
+        """A few customers answered unhappily in the last hours, so that the lead's dashboard has
+        follow-ups still to do (left to chance, a demo of a few thousand tickets has about one bad
+        answer every three days): the latest sent invitations not answered, still valid."""
+        now = self.now
+        pending = sorted(((ticket, row) for ticket, row in out["unanswered"]
+                          if row["expires_at"] > now and row["sent_at"] < now - timedelta(hours=1)),
+                         key=lambda pair: (pair[1]["sent_at"], pair[1]["id"]), reverse=True)
+        for ticket, row in pending[:D.LATEST_UNHAPPY_ANSWERS]:
+            rng = _rng(self.seed, "unhappy", ticket.number)
+            earliest = max(row["sent_at"] + timedelta(minutes=20), now - timedelta(hours=6))
+            at = (earliest + (now - timedelta(minutes=5) - earliest) * rng.random()).replace(microsecond=0)
+            row.update(state="answered", used_at=at)
+            self._survey_answer(ticket, row["id"], row["include_nps"], at, rng, out, csat=rng.choice((1, 2)))
+
+    def _survey_answer(self, ticket, invitation_id: int, nps_asked: bool, at: datetime, rng: random.Random,
+                       out: dict, *, csat: int | None = None) -> None:
+        kind = ("complaint" if ticket.type == "complaint"
+                else "slow" if ticket.resolved_at - ticket.created_at > timedelta(days=5) else "usual")
+        csat = csat or rng.choices(range(1, 6), weights=D.CSAT_WEIGHTS[kind])[0]
+        effort = rng.choices(range(1, 8), weights=D.EFFORT_WEIGHTS[csat])[0] if rng.random() < 0.85 else None
+        nps = rng.choices(range(0, 11), weights=D.NPS_WEIGHTS[csat])[0] if nps_asked and rng.random() < 0.9 else None
+        comment = None
+        if rng.random() < D.COMMENT_SHARE[csat]:
+            pool = (D.SURVEY_COMMENTS_EN if ticket.language == "en" else D.SURVEY_COMMENTS)[
+                "bad" if csat <= 2 else "mixed" if csat == 3 else "good"]
+            agent = self.staff_first_names.get(ticket.assignee_id)
+            comment = rng.choice(pool if agent else [c for c in pool if "{agent}" not in c]).format(agent=agent)
+        channel = "portal" if ticket.customer_id in self._portal_customers and rng.random() < 0.45 else "email"
+        answer = survey_rules.Answer(csat, effort, nps, comment)
+        response_id = self._ids(SurveyResponse.__table__, 1)
+        out["responses"].append({
+            "id": response_id, "invitation_id": invitation_id, "customer_id": ticket.customer_id,
+            "ticket_id": ticket.id, "agent_id": ticket.assignee_id, "team_id": ticket.team_id, "csat": csat,
+            "nps": nps, "effort": effort, "comment": comment, "channel": channel, "created_at": at,
+        })
+        figures = {"csat": csat, "effort": effort, "nps": nps, "response_id": response_id}
+        interaction = self._interaction(ticket.customer_id, "survey", channel, "in", answer_summary(answer)[:500], at,
+                                        None, ticket.assignee_id, ticket.id)
+        out["interactions"].append({**interaction, "data": figures})
+        out["events"].append(self._event(ticket.id, None, "survey_answered", None, None, None, at, figures))
+        reasons = survey_rules.recovery_reasons(answer)
+        if reasons:  # the follow-up a bad answer opens, due one business day later on the team's calendar
+            out["follow_ups"].append({
+                "id": self._ids(FollowUp.__table__, 1), "customer_id": ticket.customer_id, "ticket_id": ticket.id,
+                "response_id": response_id, "team_id": ticket.team_id, "owner_id": None, "reasons": reasons,
+                "state": "open", "due_at": add_business_days(self._sla.hours_for(None, ticket.team_id), at, 1),
+                "overdue_at": None, "outcome": None, "note": None, "closed_by_id": None, "closed_at": None,
+                "created_at": at,
+            })
+
+    def _follow_up_outcomes(self, out: dict) -> None:
+        """What the lead did about each follow-up: open while not due yet; past due, closed (mostly in
+        time) but for the latest few, still on the list and flagged overdue by the sweep, and now and
+        then an old one forgotten."""
+        past_due = sorted((row for row in out["follow_ups"] if row["due_at"] <= self.now),
+                          key=lambda row: (row["due_at"], row["id"]), reverse=True)
+        for rank, row in enumerate(past_due):
+            rng = _rng(self.seed, "follow-up", self._ticket_numbers[row["ticket_id"]])
+            flagged = min(row["due_at"] + timedelta(seconds=rng.uniform(5, 30)), self.now)  # the next sweep pass
+            if rank < D.OVERDUE_FOLLOW_UPS or rng.random() < 0.03:
+                row["overdue_at"] = flagged
+            else:
+                self._close_follow_up(row, flagged, rng, out)
+
+    def _close_follow_up(self, row: dict, flagged: datetime, rng: random.Random, out: dict) -> None:
+        now, at, due_at = self.now, row["created_at"], row["due_at"]
+        if rng.random() < 0.75:  # mostly in time, in office hours
+            closed_at = _opening(at + (due_at - at) * rng.uniform(0.05, 0.9), rng)
+        else:
+            closed_at = _opening(due_at + timedelta(hours=rng.uniform(1, 72)), rng)
+        closed_at = min(closed_at, now - timedelta(minutes=1)).replace(microsecond=0)
+        if closed_at > due_at:
+            row["overdue_at"] = min(flagged, closed_at)
+        outcomes, weights = zip(*D.FOLLOW_UP_OUTCOME_WEIGHTS)
+        outcome = rng.choices(outcomes, weights=weights)[0]
+        note = rng.choice(D.FOLLOW_UP_NOTES[outcome])
+        row.update(state="closed", outcome=outcome, note=note, closed_by_id=self.lead_id, closed_at=closed_at)
+        channel = "phone" if outcome == "called_back" else "system"
+        interaction = self._interaction(row["customer_id"], "follow_up", channel, "out",
+                                        f"{outcome_label(outcome)} — {note}"[:500], closed_at, None, self.lead_id,
+                                        row["ticket_id"])
+        out["interactions"].append({**interaction, "data": {"follow_up_id": row["id"], "outcome": outcome}})
+
     # -- knowledge base ----------------------------------------------------------------------
 
     def articles(self, count: int) -> None:
@@ -1203,6 +1414,7 @@ def seed_demo(
             seeder.orgs = []
         seeder.customers(customers)
         seeder.tickets(tickets)
+        seeder.surveys(tickets)
         seeder.articles(articles)
         seeder.deflection(tickets)
     except BaseException:

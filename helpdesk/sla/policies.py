@@ -11,7 +11,9 @@ from typing import Any, Protocol, TypeVar
 from helpdesk.sla.calendar import DAY_NAMES, BusinessHours, business_hours
 from helpdesk.sla.clock import DEFAULT_PAUSE_STATUSES, DONE_STATUSES, STATUSES, Targets
 
-CONDITION_KEYS = ("priority", "segment", "team", "type")
+CONDITION_KEYS = ("priority", "segment", "tactical_segment", "min_score", "team", "type")
+# Conditions on the ticket's customer: a change of the customer's segments or score may move its SLA.
+CUSTOMER_CONDITION_KEYS = ("segment", "tactical_segment", "min_score")
 
 # A policy with no calendar, for a ticket whose team has none either: the clock never stops.
 ALWAYS_OPEN = business_hours("UTC", {day: [["00:00", "24:00"]] for day in DAY_NAMES})
@@ -42,7 +44,9 @@ class TicketFacts:
     """What policy conditions look at. `team_default_policy_id` is the fallback when nothing matches."""
 
     priority: str | None = None
-    segment: str | None = None  # the customer's segment
+    segment: str | None = None  # the customer's commercial segment (standard, premium, vip, business)
+    tactical_segment: str | None = None  # from the customer's scores (best, high_potential, ..., lost)
+    customer_score: int | None = None  # 0-100, None until scored
     team_id: int | None = None
     team_name: str | None = None
     type: str | None = None
@@ -53,7 +57,9 @@ def policy_matches(policy: PolicyLike, facts: TicketFacts) -> bool:
     """True if every condition of `policy` holds for `facts`.
 
     A condition value may be one value or a list (any of them); None or [] means "any".
-    A condition key we do not know makes the policy match nothing: better no SLA than a wrong one.
+    `min_score` is one whole number: it holds when the customer's score is known and at least that.
+    A condition key we do not know, or a value it cannot take, makes the policy match nothing:
+    better no SLA than a wrong one.
     """
     conditions = policy.conditions or {}
     if not isinstance(conditions, Mapping):
@@ -61,17 +67,33 @@ def policy_matches(policy: PolicyLike, facts: TicketFacts) -> bool:
     for key, expected in conditions.items():
         if expected is None or expected == [] or expected == "":
             continue
+        if key == "min_score":
+            threshold = min_score_of(expected)
+            if threshold is None or facts.customer_score is None or facts.customer_score < threshold:
+                return False
+            continue
         options = expected if isinstance(expected, (list, tuple, set, frozenset)) else [expected]
         if key == "team":
             if not any(_team_is(option, facts) for option in options):
                 return False
-        elif key in ("priority", "segment", "type"):
+        elif key in ("priority", "segment", "tactical_segment", "type"):
             actual = getattr(facts, key)
             if actual is None or not any(_same_text(option, actual) for option in options):
                 return False
         else:
             return False
     return True
+
+
+def min_score_of(value: Any) -> int | None:
+    """A `min_score` condition's threshold (a whole number, or its digits as text), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 def select_policy(policies: Iterable[P], facts: TicketFacts) -> P | None:

@@ -61,7 +61,15 @@ from helpdesk.sla.clock import (
     TimelineEntry,
     compute_clocks,
 )
-from helpdesk.sla.policies import TicketFacts, hours_of, pause_statuses_of, select_policy, targets_of
+from helpdesk.sla.policies import (
+    CUSTOMER_CONDITION_KEYS,
+    TicketFacts,
+    hours_of,
+    min_score_of,
+    pause_statuses_of,
+    select_policy,
+    targets_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +183,9 @@ class _TicketRow:
     priority: str | None
     type: str | None
     team_id: int | None
-    segment: str | None
+    segment: str | None  # the customer's commercial segment
+    tactical_segment: str | None
+    customer_score: int | None
     resolved_at: datetime | None
     closed_at: datetime | None
     sla: TicketSla
@@ -329,6 +339,8 @@ def _plan(
     facts = TicketFacts(
         priority=row.priority,
         segment=row.segment,
+        tactical_segment=row.tactical_segment,
+        customer_score=row.customer_score,
         team_id=row.team_id,
         team_name=team.name if team else None,
         type=row.type,
@@ -399,7 +411,8 @@ def _ticket_rows(session: Session, ids: Sequence[int]) -> list[_TicketRow]:
     stmt = (
         select(
             Ticket.id, Ticket.created_at, Ticket.updated_at, Ticket.status, Ticket.priority, Ticket.type,
-            Ticket.team_id, Ticket.resolved_at, Ticket.closed_at, Customer.segment,
+            Ticket.team_id, Ticket.resolved_at, Ticket.closed_at, Customer.segment, Customer.tactical_segment,
+            Customer.customer_score,
             *(getattr(Ticket, name) for name in TICKET_SLA_COLUMNS),
         )
         .outerjoin(Customer, Customer.id == Ticket.customer_id)
@@ -409,7 +422,8 @@ def _ticket_rows(session: Session, ids: Sequence[int]) -> list[_TicketRow]:
     return [
         _TicketRow(
             id=r.id, created_at=r.created_at, updated_at=r.updated_at, status=r.status, priority=r.priority,
-            type=r.type, team_id=r.team_id, segment=r.segment, resolved_at=r.resolved_at, closed_at=r.closed_at,
+            type=r.type, team_id=r.team_id, segment=r.segment, tactical_segment=r.tactical_segment,
+            customer_score=r.customer_score, resolved_at=r.resolved_at, closed_at=r.closed_at,
             sla=TicketSla(*(getattr(r, name) for name in TICKET_SLA_COLUMNS)),
         )
         for r in session.execute(stmt)
@@ -497,8 +511,10 @@ def plan_new_ticket(session: Session, ticket: Ticket, now: datetime,
     row = _TicketRow(
         id=None, created_at=ticket.created_at, updated_at=ticket.updated_at, status=ticket.status,
         priority=ticket.priority, type=ticket.type, team_id=team.id if team is not None else ticket.team_id,
-        segment=customer.segment if customer is not None else None, resolved_at=None, closed_at=None,
-        sla=TicketSla(),
+        segment=customer.segment if customer is not None else None,
+        tactical_segment=customer.tactical_segment if customer is not None else None,
+        customer_score=customer.customer_score if customer is not None else None,
+        resolved_at=None, closed_at=None, sla=TicketSla(),
     )
     plan = _plan(row, [TimelineEntry(at=ticket.created_at, kind="created")], {}, ctx, now)
     _assign(ticket, {name: getattr(plan.ticket, name) for name in TICKET_SLA_COLUMNS})
@@ -745,6 +761,31 @@ def refresh_sla_for_team(session: Session, team_id: int, now: datetime, *, batch
     return _refresh_where(session, where, now, batch=batch)
 
 
+def refresh_sla_for_customers(
+    session: Session, customer_ids: Iterable[int], now: datetime, *, batch: int = 2000
+) -> int:
+    """After customers' segment, tactical segment or score changed: recompute their open tickets.
+    Nothing to do (no query) when no policy looks at the customer. Flushes, never commits.
+    Returns the count."""
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return 0
+    session.flush()
+    ctx = load_sla_context(session)
+    if not any(p.active and any(key in p.conditions for key in CUSTOMER_CONDITION_KEYS) for p in ctx.policies):
+        return 0
+    done = 0
+    for start in range(0, len(ids), batch):  # bounded IN lists, whatever the number of customers
+        where = and_(Ticket.status.in_(OPEN_STATUSES), Ticket.customer_id.in_(ids[start:start + batch]))
+        done += _refresh_where(session, where, now, batch=batch, context=ctx)
+    return done
+
+
+def refresh_sla_for_customer(session: Session, customer_id: int, now: datetime) -> int:
+    """After one customer's segment, tactical segment or score changed: recompute their open tickets."""
+    return refresh_sla_for_customers(session, [customer_id], now)
+
+
 def recompute_all(
     session: Session, now: datetime, batch: int = 2000, progress: bool = False, *, include_closed: bool = False
 ) -> int:
@@ -768,6 +809,13 @@ def _may_match(policy: PolicyInfo, ctx: SlaContext) -> ColumnElement[bool]:
             clauses.append(func.lower(Ticket.type).in_(texts))
         elif key == "segment":
             clauses.append(Ticket.customer_id.in_(select(Customer.id).where(func.lower(Customer.segment).in_(texts))))
+        elif key == "tactical_segment":
+            clauses.append(Ticket.customer_id.in_(
+                select(Customer.id).where(func.lower(Customer.tactical_segment).in_(texts))))
+        elif key == "min_score":
+            threshold = min_score_of(expected)
+            clauses.append(false() if threshold is None else Ticket.customer_id.in_(
+                select(Customer.id).where(Customer.customer_score >= threshold)))
         elif key == "team":
             ids = {int(t) for t in texts if t.isdigit()}
             ids |= {t.id for t in ctx.teams.values() if t.name.strip().casefold() in {x.casefold() for x in texts}}

@@ -201,3 +201,117 @@ def test_same_seed_same_tickets(app):
         assert report.created["tickets"] == 20 and report.existing["tickets"] == 20
         assert snapshot() == first
         assert "tickets" in report.summary()
+
+
+def test_satisfaction_surveys_answers_and_follow_ups_as_the_app_would_have_made_them(app):
+    """Resolved tickets got their survey an hour later (throttled per customer), some were answered,
+    each answer shows on the timeline and in the ticket's history, and the bad ones have their
+    follow-up: still to do, overdue, or closed with an outcome the lead wrote down."""
+    from helpdesk.demo import data as D
+    from helpdesk.demo.seed import seed_demo
+    from helpdesk.extensions import db
+    from helpdesk.models import Customer, FollowUp, Interaction, SurveyInvitation, SurveyResponse, Ticket, TicketEvent
+    from helpdesk.models.surveys import FOLLOW_UP_OUTCOMES
+    from helpdesk.surveys.rules import Answer, recovery_reasons
+
+    now = datetime(2026, 6, 17, 15, 0, tzinfo=timezone.utc)  # a Wednesday afternoon
+    with app.app_context():
+        session = db.session
+        report = seed_demo(customers=80, tickets=600, articles=0, seed=11, progress=False, now=now)
+        assert report.created["survey_responses"] > 0 and "survey_responses" in report.summary()
+
+        tickets = {t.id: t for t in session.scalars(select(Ticket))}
+        customers = {c.id: c for c in session.scalars(select(Customer))}
+        invitations = list(session.scalars(select(SurveyInvitation).order_by(SurveyInvitation.customer_id,
+                                                                             SurveyInvitation.send_at)))
+        surveyable = [t for t in tickets.values() if t.status in ("resolved", "closed")
+                      and customers[t.customer_id].consent_surveys]
+        assert 0.4 <= len(invitations) / len(surveyable) <= 0.7
+        last_sent, last_nps = {}, {}
+        for invitation in invitations:
+            ticket = tickets[invitation.ticket_id]
+            assert ticket in surveyable and invitation.customer_id == ticket.customer_id
+            assert invitation.send_at == ticket.resolved_at + timedelta(hours=1)
+            previous = last_sent.get(invitation.customer_id)
+            assert previous is None or invitation.send_at - previous >= timedelta(days=7)
+            last_sent[invitation.customer_id] = invitation.send_at
+            if invitation.include_nps:
+                previous = last_nps.get(invitation.customer_id)
+                assert previous is None or invitation.sent_at - previous >= timedelta(days=90)
+                last_nps[invitation.customer_id] = invitation.sent_at
+            if invitation.state == "scheduled":
+                assert invitation.send_at > now and invitation.token_hash is None
+            else:
+                assert invitation.sent_at == invitation.send_at <= now and len(invitation.token_hash) == 64
+                assert invitation.expires_at == invitation.sent_at + timedelta(days=14)
+            assert (invitation.state == "answered") == (invitation.used_at is not None)
+        answered = [i for i in invitations if i.state == "answered"]
+        assert 0.3 <= len(answered) / len([i for i in invitations if i.sent_at]) <= 0.5
+
+        responses = list(session.scalars(select(SurveyResponse)))
+        assert len(responses) == len(answered)
+        csat = [r.csat for r in responses]
+        assert set(csat) >= {1, 2, 4, 5} or set(csat) >= {2, 3, 4, 5}
+        assert sum(c >= 4 for c in csat) > len(csat) / 2 > sum(c <= 2 for c in csat)
+        nps = [r.nps for r in responses if r.nps is not None]
+        assert sum(n >= 9 for n in nps) > sum(n <= 6 for n in nps) > 0
+        assert {r.channel for r in responses} <= {"email", "portal"}
+        assert any(r.comment for r in responses)
+        def written_from(pools):  # the comment is one of these texts, an agent's first name filled in
+            patterns = [re.escape(t).replace(re.escape("{agent}"), ".+") for pool in pools.values() for t in pool]
+            return re.compile("|".join(f"(?:{p})" for p in patterns)).fullmatch
+
+        in_english, in_french = written_from(D.SURVEY_COMMENTS_EN), written_from(D.SURVEY_COMMENTS)
+        for r in responses:
+            if r.comment:
+                assert (in_english if customers[r.customer_id].language == "en" else in_french)(r.comment), r.comment
+
+        interactions = {}
+        for interaction in session.scalars(select(Interaction).where(Interaction.kind.in_(("survey", "follow_up")))):
+            interactions.setdefault(interaction.kind, []).append(interaction)
+        timeline = {i.data["response_id"]: i for i in interactions["survey"]}
+        history = {e.data["response_id"]: e for e in session.scalars(
+            select(TicketEvent).where(TicketEvent.action == "survey_answered"))}
+        assert len(timeline) == len(history) == len(responses)
+        follow_ups = {f.response_id: f for f in session.scalars(select(FollowUp))}
+        for response in responses:
+            ticket = tickets[response.ticket_id]
+            invitation = response.invitation
+            assert response.created_at == invitation.used_at and response.customer_id == ticket.customer_id
+            assert (response.agent_id, response.team_id) == (ticket.assignee_id, ticket.team_id)
+            entry, event = timeline[response.id], history[response.id]
+            assert (entry.customer_id, entry.ticket_id, entry.channel, entry.direction, entry.occurred_at) == (
+                response.customer_id, ticket.id, response.channel, "in", response.created_at)
+            assert entry.summary.startswith(f"CSAT {response.csat}/5")
+            figures = {"csat": response.csat, "effort": response.effort, "nps": response.nps,
+                       "response_id": response.id}
+            assert entry.data == event.data == figures
+            assert event.ticket_id == ticket.id and event.actor_id is None and event.created_at == response.created_at
+            reasons = recovery_reasons(Answer(response.csat, response.effort, response.nps, response.comment))
+            assert (follow_ups[response.id].reasons if response.id in follow_ups else []) == reasons
+
+        # The lead has follow-ups to do, some late, and closed the others with an outcome and a note.
+        states = {"to do": 0, "overdue": 0, "closed": 0}
+        closing = {i.data["follow_up_id"]: i for i in interactions["follow_up"]}
+        for follow_up in follow_ups.values():
+            assert follow_up.created_at < follow_up.due_at
+            if follow_up.state == "open":
+                states["overdue" if follow_up.overdue_at else "to do"] += 1
+                assert (follow_up.due_at <= now) == (follow_up.overdue_at is not None)
+                assert follow_up.id not in closing
+            else:
+                states["closed"] += 1
+                assert follow_up.outcome in FOLLOW_UP_OUTCOMES and follow_up.note
+                assert follow_up.created_at < follow_up.closed_at < now and follow_up.closed_by.role == "lead"
+                entry = closing[follow_up.id]
+                assert entry.channel == ("phone" if follow_up.outcome == "called_back" else "system")
+                assert (entry.occurred_at, entry.agent_id, entry.direction) == (
+                    follow_up.closed_at, follow_up.closed_by_id, "out")
+                assert entry.summary.endswith(f" — {follow_up.note}") and entry.data["outcome"] == follow_up.outcome
+        assert all(states.values()), states
+        assert len({f.outcome for f in follow_ups.values() if f.outcome}) >= 3
+
+        counts = _row_counts(app)
+        again = seed_demo(customers=80, tickets=600, articles=0, seed=11, progress=False, now=now + timedelta(hours=2))
+        assert again.created["survey_invitations"] == again.created["survey_responses"] == 0
+        assert _row_counts(app) == counts

@@ -59,6 +59,43 @@ def test_conditions_on_each_fact():
     assert not policy_matches(policy(1, segment="vip"), TicketFacts(priority="urgent"))  # no customer
 
 
+BEST = TicketFacts(priority="normal", segment="standard", tactical_segment="best", customer_score=84)
+
+
+def test_tactical_segment_condition_looks_at_the_scored_segment_not_the_commercial_one():
+    assert policy_matches(policy(1, tactical_segment="best"), BEST)
+    assert policy_matches(policy(1, tactical_segment=["high_potential", "BEST"]), BEST)
+    assert not policy_matches(policy(1, tactical_segment="lost"), BEST)
+    assert not policy_matches(policy(1, segment="best"), BEST)  # `segment` stays the commercial segment
+    assert policy_matches(policy(1, segment="standard", tactical_segment="best"), BEST)
+    assert not policy_matches(policy(1, tactical_segment="best"), TicketFacts(segment="vip"))  # not scored yet
+
+
+def test_min_score_condition_needs_a_known_score_at_least_that_high():
+    assert policy_matches(policy(1, min_score=80), BEST)
+    assert policy_matches(policy(1, min_score=84), BEST)  # at least: the bound itself matches
+    assert not policy_matches(policy(1, min_score=85), BEST)
+    assert policy_matches(policy(1, min_score="80"), BEST)
+    assert policy_matches(policy(1, min_score=0), TicketFacts(customer_score=0))
+    assert not policy_matches(policy(1, min_score=0), TicketFacts())  # no score is not a score of 0
+    assert policy_matches(policy(1, min_score=None), TicketFacts())  # None means "any", as for other keys
+
+
+def test_a_min_score_it_cannot_read_matches_nothing():
+    for bogus in (True, [80], "eighty", 80.5, {"gte": 80}):
+        assert not policy_matches(policy(1, min_score=bogus), BEST), bogus
+
+
+def test_best_customers_policy_ranked_first_gives_them_shorter_targets():
+    best = policy(1, rank=5, tactical_segment="best")
+    scored = policy(2, rank=6, min_score=90)
+    normal = policy(3, rank=30, priority="normal")
+    assert select_policy([normal, best, scored], BEST) is best
+    assert select_policy([normal, scored], BEST) is normal  # 84 < 90
+    other = TicketFacts(priority="normal", tactical_segment="active", customer_score=95)
+    assert select_policy([normal, best, scored], other) is scored
+
+
 def test_team_condition_by_id_or_by_name():
     assert policy_matches(policy(1, team=3), URGENT)
     assert policy_matches(policy(1, team="3"), URGENT)
