@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from helpdesk.customers.card import customer_card
 from helpdesk.errors import Invalid
 from helpdesk.extensions import db, limiter
 from helpdesk.models import utcnow
@@ -69,7 +70,9 @@ def answer(token: str):
 @login_required
 def follow_up(follow_up_id: int, errors: dict | None = None, typed: dict | None = None, status: int = 200):
     item = followups.get_follow_up(db.session, current_user, follow_up_id)
-    return render_template("surveys/follow_up.html", follow_up=item, outcomes=FOLLOW_UP_OUTCOMES,
+    # The whole history beside it: whoever calls back must not make the customer recap.
+    card = customer_card(current_user, item.customer_id, now=utcnow(), ticket_details=False)
+    return render_template("surveys/follow_up.html", follow_up=item, card=card, outcomes=FOLLOW_UP_OUTCOMES,
                            outcome_label=followups.outcome_label, reason_label=followups.reason_label,
                            overdue=followups.is_overdue(item, utcnow()), errors=errors or {}, typed=typed or {}), status
 
