@@ -1,4 +1,4 @@
-"""Command-line interface: `flask --app wsgi users create`, `demo seed`, ..."""
+"""Command-line interface: `flask --app wsgi users create`, `demo seed`, `customers import-orders`, ..."""
 from __future__ import annotations
 
 import click
@@ -12,6 +12,69 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 tickets_cli = AppGroup("tickets", help="Ticket housekeeping.")
 mail_cli = AppGroup("mail", help="E-mail.")
+customers_cli = AppGroup("customers", help="Customers: orders from the sales system.")
+
+# Past this many customers with new orders, one full recompute is quicker than one update each.
+SCORES_ONE_BY_ONE = 2000
+
+
+@customers_cli.command("import-orders")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False),
+              help="Also write every rejected line (line, reason) to this CSV file.")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(1), help="Lines per transaction.")
+@click.option("--no-scores", is_flag=True, help="Leave the customers' scores for a later `scores recompute`.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def import_orders_command(file: str, rejects_path: str | None, batch: int, no_scores: bool, quiet: bool):
+    """Import orders from FILE.csv: columns customer_email or customer_external_id, reference,
+    ordered_at (ISO date or date-time with offset), amount, currency (optional, EUR). Lines whose
+    reference is already imported are skipped, so a second run changes nothing."""
+    import csv
+    import time
+
+    from helpdesk.customers.orders_import import import_orders_file
+    from helpdesk.models import utcnow
+    from helpdesk.scores.service import recompute_all, update_customer_scores
+
+    started = time.monotonic()
+    out = open(rejects_path, "w", newline="", encoding="utf-8") if rejects_path else None
+    try:
+        writer = csv.writer(out) if out else None
+        if writer:
+            writer.writerow(["line", "reason"])
+        report = import_orders_file(db.session, file, batch_size=batch, progress=not quiet,
+                                    on_reject=(lambda r: writer.writerow([r.line, r.reason])) if writer else None)
+    except DomainError as error:
+        db.session.rollback()
+        fields = "; ".join(f"{k}: {v}" for k, v in (error.details.get("fields") or {}).items())
+        raise click.ClickException(f"{file}: {fields or error.message}")
+    finally:
+        if out:
+            out.close()
+    click.echo(f"{report.summary()} in {time.monotonic() - started:.1f} s")
+    for rejected in report.rejects:
+        click.echo(f"  line {rejected.line}: {rejected.reason}")
+    if report.rejected > len(report.rejects):
+        click.echo(f"  ... and {report.rejected - len(report.rejects)} more"
+                   + (f" (all in {rejects_path})" if rejects_path else " (--rejects FILE lists them all)"))
+    elif rejects_path and report.rejected:
+        click.echo(f"rejected lines written to {rejects_path}")
+    changed = sorted(report.customer_ids)
+    if not changed:
+        return
+    if no_scores:
+        click.echo(f"{len(changed)} customer(s) got new orders: run `flask --app wsgi scores recompute` to update their scores")
+    elif len(changed) > SCORES_ONE_BY_ONE:
+        count = recompute_all(db.session, utcnow(), progress=not quiet)
+        click.echo(f"scores recomputed for all {count} customers ({len(changed)} got new orders)")
+    else:
+        now = utcnow()
+        for i, customer_id in enumerate(changed, 1):
+            update_customer_scores(db.session, customer_id, now)
+            if i % 200 == 0:
+                db.session.commit()
+        db.session.commit()
+        click.echo(f"scores updated for {len(changed)} customer(s)")
 
 
 @mail_cli.command("send")
@@ -82,6 +145,7 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
     from helpdesk.demo.seed import DEMO_LOGINS, seed_demo
 
     from helpdesk.models import utcnow
+    from helpdesk.scores.service import recompute_all as recompute_scores
     from helpdesk.sla.service import recompute_all
 
     report = seed_demo(customers=customers, tickets=tickets, articles=articles, seed=random_seed, progress=not quiet)
@@ -89,6 +153,8 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
     # The seed writes tickets in bulk; their SLA clocks are computed once here (new tickets only).
     computed = recompute_all(db.session, utcnow(), progress=not quiet)
     click.echo(f"SLA clocks computed for {computed} tickets.")
+    scored = recompute_scores(db.session, utcnow(), progress=not quiet)
+    click.echo(f"Scores and segments computed for {scored} customers.")
     from knowledge_base.engine import kb  # the seed writes in bulk: index it all once here
 
     indexed = kb().rebuild_now(wait=True)
@@ -100,6 +166,7 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
 
 
 def register_cli(app: Flask) -> None:
+    from helpdesk.scores.cli import scores_cli
     from helpdesk.sla.cli import sla_cli
 
     app.cli.add_command(users_cli)
@@ -107,6 +174,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(tickets_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(sla_cli)
+    app.cli.add_command(scores_cli)
+    app.cli.add_command(customers_cli)
     from knowledge_base.cli import kb_cli
 
     app.cli.add_command(kb_cli)

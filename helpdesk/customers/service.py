@@ -2,19 +2,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from helpdesk.auth.service import normalise_email
+from helpdesk.customers.orders import parse_order
 from helpdesk.customers.phones import normalise_phone
 from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.extensions import db
-from helpdesk.models import Customer, CustomerEmail, CustomerPhone, CustomerProduct, Order, Organization, Product
+from helpdesk.models import Customer, CustomerEmail, CustomerPhone, CustomerProduct, Order, Organization, Product, utcnow
 from helpdesk.models.customers import CHANNELS, LIFECYCLE_STAGES, SEGMENTS
 from helpdesk.models.tickets import OPEN_STATUSES
 from helpdesk.permissions import require, scope_customers
+from helpdesk.scores.service import update_customer_scores
 
 
 def search_customers(user, *, q: str | None, email: str | None, phone: str | None, region: str, limit: int) -> list[Customer]:
@@ -177,33 +179,25 @@ def add_product(customer: Customer, data: dict) -> CustomerProduct:
     return owned
 
 
-def add_order(customer: Customer, data: dict) -> Order:
-    errors: dict[str, str] = {}
-    try:
-        amount = Decimal(str(data.get("amount")))
-        if not amount.is_finite() or amount < 0 or amount > Decimal("1e9"):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors["amount"] = "must be a positive amount"
-        amount = None
-    currency = data.get("currency") or "EUR"
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
-        errors["currency"] = "must be a 3-letter currency code"
-    ordered_at = None
-    try:
-        ordered_at = datetime.fromisoformat(data.get("ordered_at"))
-        if ordered_at.tzinfo is None:
-            errors["ordered_at"] = "must carry a UTC offset, e.g. 2026-03-01T10:00:00+01:00"
-    except (TypeError, ValueError):
-        errors["ordered_at"] = "must be an ISO 8601 date-time"
-    reference = data.get("reference")
-    if reference is not None and (not isinstance(reference, str) or len(reference) > 64):
-        errors["reference"] = "must be text of at most 64 characters"
-    if errors:
-        raise Invalid(errors)
-    if reference and db.session.scalar(select(Order.id).where(Order.reference == reference)):
-        raise Conflict("An order with this reference already exists.", {"fields": {"reference": "already imported"}}, code="duplicate")
-    order = Order(customer_id=customer.id, amount=amount.quantize(Decimal("0.01")), currency=currency.upper(),
-                  ordered_at=ordered_at, reference=reference)
+def add_order(customer: Customer, data: dict, now: datetime | None = None) -> Order:
+    """One order from the API, checked like an imported line (`parse_order`); a reference already
+    imported is a Conflict (the same order posted twice stays one order). Updates the customer's
+    scores; flushes, the caller commits."""
+    fields = parse_order(data)
+    if fields.reference and db.session.scalar(select(Order.id).where(Order.reference == fields.reference)):
+        raise _duplicate_order()
+    order = Order(customer_id=customer.id, amount=fields.amount, currency=fields.currency,
+                  ordered_at=fields.ordered_at, reference=fields.reference)
     db.session.add(order)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same reference posted twice at once: the unique index let one through
+        db.session.rollback()
+        raise _duplicate_order()
+    update_customer_scores(db.session, customer.id, now or utcnow())
     return order
+
+
+def _duplicate_order() -> Conflict:
+    return Conflict("An order with this reference already exists.", {"fields": {"reference": "already imported"}},
+                    code="duplicate")
