@@ -1,4 +1,5 @@
-"""The SLA sweep as a background task of the server process, when no separate worker does it."""
+"""The background work (SLA sweep, auto-close, survey invitations, the outbox, the daily recompute of
+customer scores) as a task of the server process, when no separate worker does it."""
 from __future__ import annotations
 
 import logging
@@ -77,20 +78,60 @@ def send_outbox(app: Flask, session) -> int:
     return deliver_pending(session, MailSettings.from_config(app.config, app.instance_path), utcnow())
 
 
+@dataclass(frozen=True)
+class PassReport:
+    sweep: Any = None  # the SLA sweep's report (None when it failed)
+    surveys_sent: int = 0
+    follow_ups_overdue: int = 0
+    scores_recomputed: bool = False
+
+
+def background_pass(app: Flask, session) -> PassReport:
+    """One pass of the background work, for the server's sweeper and `flask sla worker` alike: the
+    SLA sweep, auto-close, survey invitations due and overdue follow-ups, the outbox, and, once a
+    day, the full recompute of customer scores. A part that fails is logged and rolled back (the
+    next pass retries it); the others still run."""
+    from helpdesk.models.types import utcnow
+    from helpdesk.scores.service import recompute_if_due
+    from helpdesk.sla.sweep import sweep
+    from helpdesk.surveys.service import survey_pass
+
+    report = None
+    sent = overdue = 0
+    recomputed = False
+    try:
+        report = sweep(session, utcnow(), base_url=app.config["BASE_URL"])
+        close_forgotten_resolved(app, session)
+    except Exception:
+        log.exception("SLA sweep failed")
+        session.rollback()
+    try:
+        surveys, overdue = survey_pass(session, utcnow(), base_url=app.config["BASE_URL"])
+        sent = surveys.sent
+    except Exception:
+        log.exception("sending survey invitations failed")
+        session.rollback()
+    try:
+        send_outbox(app, session)  # breach alerts and survey invitations of this pass leave at once
+    except Exception:
+        log.exception("sending the outbox failed")
+        session.rollback()
+    try:
+        # Once a day, claimed atomically: one process runs it however many sweep.
+        recomputed = recompute_if_due(session, utcnow())
+    except Exception:  # recompute_if_due schedules a retry; the sweeps go on meanwhile
+        log.exception("daily customer-score recompute failed")
+        session.rollback()
+    return PassReport(report, sent, overdue, recomputed)
+
+
 def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
     from helpdesk.extensions import db
-    from helpdesk.models.types import utcnow
-    from helpdesk.sla.sweep import sweep
 
     while not sweeper.stopping:
         with app.app_context():
             try:
-                sweep(db.session, utcnow(), base_url=app.config["BASE_URL"])
-                close_forgotten_resolved(app, db.session)
-                send_outbox(app, db.session)
-            except Exception:  # a failed pass is rolled back and retried by the next one
-                log.exception("SLA sweep failed")
-                db.session.rollback()
+                background_pass(app, db.session)
             finally:
                 db.session.remove()
         sweeper.passes += 1

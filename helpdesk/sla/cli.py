@@ -43,9 +43,10 @@ def recompute_command(batch: int, include_closed: bool, quiet: bool) -> None:
 @click.option("--passes", default=0, type=click.IntRange(0),
               help="Stop after this many sweeps (0: run until interrupted).")
 def worker_command(interval: float, passes: int) -> None:
-    """Sweep every INTERVAL seconds until interrupted (with REDIS_URL, live events reach every server)."""
-    from helpdesk.sla.background import close_forgotten_resolved, send_outbox
-    from helpdesk.sla.sweep import sweep
+    """Sweep every INTERVAL seconds until interrupted (with REDIS_URL, live events reach every server);
+    also sends the survey invitations due, flags overdue follow-ups and runs the daily recompute of
+    customer scores."""
+    from helpdesk.sla.background import background_pass
 
     if not current_app.config.get("REDIS_URL"):
         click.echo("warning: REDIS_URL is not set; live SLA events from this process reach no browser", err=True)
@@ -54,14 +55,15 @@ def worker_command(interval: float, passes: int) -> None:
         while True:
             started = time.monotonic()
             try:
-                report = sweep(db.session, utcnow(), base_url=current_app.config["BASE_URL"])
-                close_forgotten_resolved(current_app, db.session)
-                send_outbox(current_app, db.session)
-                if report.warnings or report.breaches:
-                    click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S} {report.summary()}")
-            except Exception:  # keep going: the next pass retries whatever this one rolled back
-                log.exception("SLA sweep failed")
-                db.session.rollback()
+                result = background_pass(current_app, db.session)
+                stamp = f"{utcnow():%Y-%m-%d %H:%M:%S}"
+                if result.sweep is not None and (result.sweep.warnings or result.sweep.breaches):
+                    click.echo(f"{stamp} {result.sweep.summary()}")
+                if result.surveys_sent or result.follow_ups_overdue:
+                    click.echo(f"{stamp} {result.surveys_sent} survey invitation(s) sent, "
+                               f"{result.follow_ups_overdue} follow-up(s) overdue")
+                if result.scores_recomputed:
+                    click.echo(f"{stamp} customer scores recomputed")
             finally:
                 db.session.remove()
             done += 1

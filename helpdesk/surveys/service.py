@@ -19,6 +19,7 @@ from helpdesk.errors import Gone, Invalid, NotFound
 from helpdesk.models import Customer, Interaction, OutboxMessage, SurveyInvitation, SurveyResponse, Team, Ticket, TicketEvent
 from helpdesk.models.tickets import DONE_STATUSES
 from helpdesk.permissions import require
+from helpdesk.scores.service import update_customer_scores
 from helpdesk.surveys import followups, rules
 from helpdesk.surveys.rules import SurveySettings
 from helpdesk.tickets.lifecycle import event_values
@@ -156,11 +157,16 @@ def survey_url(base_url: str, token: str, csat: int | None = None) -> str:
     return f"{url}?csat={csat}" if csat is not None else url
 
 
+def csat_labels() -> dict[int, str]:
+    return {1: _("Très insatisfait"), 2: _("Insatisfait"), 3: _("Neutre"), 4: _("Satisfait"), 5: _("Très satisfait")}
+
+
 def _invitation_mail(invitation: SurveyInvitation, customer: Customer, ticket: Ticket, token: str, base_url: str,
                      now: datetime) -> dict:
     language = invitation.language or "fr"
-    links = [(n, survey_url(base_url, token, n)) for n in rules.CSAT_RANGE]
     with force_locale(language):
+        labels = csat_labels()
+        links = [(n, labels[n], survey_url(base_url, token, n)) for n in rules.CSAT_RANGE]
         context = {"customer": customer, "ticket": ticket, "links": links, "form_url": survey_url(base_url, token),
                    "expires_days": (invitation.expires_at - now).days if invitation.expires_at else None}
         subject = _("Votre avis sur la demande %(number)s", number=ticket.display_number)
@@ -246,7 +252,7 @@ def record_answer(session: Session, invitation: SurveyInvitation, form: Mapping[
     reasons = rules.recovery_reasons(answer)
     if reasons:
         followups.open_follow_up(session, response, ticket, reasons, now)
-    _update_scores(session, invitation.customer_id, now)
+    update_customer_scores(session, invitation.customer_id, now)
     return response
 
 
@@ -258,12 +264,6 @@ def answer_summary(answer: rules.Answer) -> str:
         parts.append(f"NPS {answer.nps}/10")
     text = " · ".join(parts)
     return f"{text} — {answer.comment}" if answer.comment else text
-
-
-def _update_scores(session: Session, customer_id: int, now: datetime) -> None:
-    from helpdesk.scores.service import update_customer_scores
-
-    update_customer_scores(session, customer_id, now)
 
 
 def ticket_survey(session: Session, ticket_id: int) -> SurveyResponse | None:

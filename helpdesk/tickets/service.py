@@ -26,6 +26,7 @@ from helpdesk.models import (
 from helpdesk.models.customers import CHANNELS
 from helpdesk.models.tickets import DONE_STATUSES, OPEN_STATUSES, PRIORITIES, TYPES
 from helpdesk.permissions import may, require
+from helpdesk.scores.service import update_customer_scores
 from helpdesk.sla.service import insert_clocks, plan_new_ticket, refresh_sla
 from helpdesk.tagging import tags_from_input
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
@@ -375,8 +376,6 @@ def _after_status_change(session: Session, ticket: Ticket, old: str, new: str, n
     elif reopened:
         surveys.cancel_scheduled(session, ticket.id)
     if (resolved or reopened) and ticket.customer_id is not None:
-        from helpdesk.scores.service import update_customer_scores  # TODO top-level once scores lands
-
         update_customer_scores(session, ticket.customer_id, now)
 
 
