@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -129,6 +129,8 @@ def _select_locale() -> str:
     from flask_login import current_user
 
     choices = ("fr", "en")
+    if not has_request_context():  # background work and the CLI: the default (or a force_locale)
+        return "fr"
     asked = request.args.get("lang")
     if asked in choices:
         g.lang_param = asked

@@ -233,6 +233,23 @@ def test_only_a_post_with_its_csrf_token_records_the_answer_once(app, client, pe
         assert answer.ticket_id == ticket["id"]
 
 
+def test_two_submits_racing_on_one_link_record_one_answer(app, client, people):
+    """Both read the link as unanswered; the conditional claim lets only the first through."""
+    from helpdesk.errors import Gone
+    from helpdesk.extensions import db
+
+    _, token = invited(app, people, client)
+    with app.app_context():
+        first = surveys.invitation_for_token(db.session, token, utcnow())
+        second = db.session.get(SurveyInvitation, first.id)
+        surveys.record_answer(db.session, first, {"csat": "5"}, utcnow())
+        db.session.commit()
+        with pytest.raises(Gone):
+            surveys.record_answer(db.session, second, {"csat": "1"}, utcnow())
+        db.session.rollback()
+    assert count(app, SurveyResponse) == 1
+
+
 def test_an_invalid_answer_keeps_what_was_typed_and_records_nothing(app, client, people):
     _, token = invited(app, people, client)
     response = client.post(f"/survey/{token}", data={"effort": "3", "comment": "Je ne sais pas"})
