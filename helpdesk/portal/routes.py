@@ -118,9 +118,7 @@ def answer_survey(ticket_id: int):
         db.session.commit()
     except Invalid as error:
         db.session.rollback()
-        values = {name: rules.preselected(request.form.get(name), allowed)
-                  for name, allowed in (("csat", rules.CSAT_RANGE), ("effort", rules.EFFORT_RANGE), ("nps", rules.NPS_RANGE))}
-        values["comment"] = request.form.get("comment", "")
+        values = rules.typed_values(request.form)
         return ticket(ticket_id, status=400, survey_errors=error.fields, survey_values=values)
     flash(_("Merci pour votre avis !"), "info")
     return redirect(url_for("portal.ticket", ticket_id=ticket_id))

@@ -52,9 +52,7 @@ def answer(token: str):
         db.session.commit()
     except Invalid as error:
         db.session.rollback()
-        values = {name: rules.preselected(request.form.get(name), allowed)
-                  for name, allowed in (("csat", rules.CSAT_RANGE), ("effort", rules.EFFORT_RANGE), ("nps", rules.NPS_RANGE))}
-        values["comment"] = request.form.get("comment", "")
+        values = rules.typed_values(request.form)
         with force_locale(_language(invitation)):
             return render_template("surveys/survey.html", invitation=invitation, ticket=invitation.ticket, token=token,
                                    values=values, errors=error.fields), 400

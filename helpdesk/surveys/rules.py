@@ -152,6 +152,18 @@ def _score(raw: Any, allowed: range, name: str, errors: dict[str, str], *, requi
     return value
 
 
+def typed_values(form: Mapping[str, Any]) -> dict[str, Any]:
+    """What a refused form held, to show it again as typed (out-of-range choices are dropped)."""
+    values: dict[str, Any] = {name: preselected(_text(form.get(name)), allowed)
+                              for name, allowed in (("csat", CSAT_RANGE), ("effort", EFFORT_RANGE), ("nps", NPS_RANGE))}
+    values["comment"] = _text(form.get("comment")) or ""
+    return values
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 def recovery_reasons(answer: Answer) -> list[str]:
     """Why an answer calls for a call-back: CSAT 1-2, effort 6-7, NPS 0-6 (a detractor)."""
     reasons = []
