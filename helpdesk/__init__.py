@@ -38,6 +38,9 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["BABEL_DEFAULT_TIMEZONE"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    # The limiter is one object for every app of the process and keeps the first app's key prefix;
+    # each app (tests make many, one Redis serves them all) must count under its own.
+    limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
     limiter.init_app(app)
     import helpdesk.realtime.events  # noqa: F401  (emits queued live events after commit)
     from helpdesk.realtime.namespace import register_namespace
