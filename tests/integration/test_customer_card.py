@@ -187,6 +187,21 @@ def test_agent_sees_score_segment_satisfaction_and_rfm_in_words_on_the_customer_
     assert "pas assez de données" not in page
 
 
+def test_a_segment_change_reads_in_words_on_the_timeline(app, client, factory, auth):
+    from helpdesk.extensions import db
+    from helpdesk.models import Interaction
+
+    factory.user("agent", email="a@example.com")
+    customer = _scored_customer(factory)
+    with app.app_context():
+        db.session.add(Interaction(customer_id=customer, kind="segment", channel="system", summary="active → best",
+                                   data={"old": "active", "new": "best"}))
+        db.session.commit()
+    auth.login("a@example.com")
+    page = client.get(f"/console/customers/{customer}").get_data(as_text=True)
+    assert "Changement de segment" in page and "Actif → Meilleurs clients" in page
+
+
 def test_the_score_explanation_follows_the_viewer_language(client, factory, auth):
     factory.user("agent", email="a@example.com")
     customer = _scored_customer(factory)
