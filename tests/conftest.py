@@ -221,3 +221,25 @@ class AuthActions:
 @pytest.fixture()
 def auth(client):
     return AuthActions(client)
+
+
+def counted_get(app, client, url: str, headers: dict | None = None):
+    """GET `url` and count the SQL statements it ran: (count, response). The page must answer 200."""
+    from sqlalchemy import event
+
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    count = [0]
+
+    def tally(*args):
+        count[0] += 1
+
+    event.listen(engine, "before_cursor_execute", tally)
+    try:
+        response = client.get(url, headers=headers or {})
+    finally:
+        event.remove(engine, "before_cursor_execute", tally)
+    assert response.status_code == 200, response.status_code
+    return count[0], response

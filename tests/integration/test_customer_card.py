@@ -3,7 +3,8 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event
+
+from tests.conftest import counted_get
 
 
 def _history(app, factory, customer_id, tickets):
@@ -20,22 +21,8 @@ def _history(app, factory, customer_id, tickets):
 
 
 def _queries(app, client, url, headers):
-    from helpdesk.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    count = [0]
-
-    def tally(*args):
-        count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", tally)
-    try:
-        response = client.get(url, headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", tally)
-    assert response.status_code == 200
-    return count[0], response.get_json()
+    count, response = counted_get(app, client, url, headers)
+    return count, response.get_json()
 
 
 def test_card_query_count_does_not_grow_with_history(app, client, factory, auth):

@@ -5,7 +5,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+
+from tests.conftest import counted_get
+
 
 @pytest.fixture()
 def book(app, factory):
@@ -158,22 +160,7 @@ def test_bad_filter_value_is_named_on_the_page(client, agent, book):
 
 
 def _statements(app, client, url) -> int:
-    from helpdesk.extensions import db
-
-    with app.app_context():
-        engine = db.engine
-    count = [0]
-
-    def tally(*args):
-        count[0] += 1
-
-    event.listen(engine, "before_cursor_execute", tally)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", tally)
-    assert response.status_code == 200
-    return count[0]
+    return counted_get(app, client, url)[0]
 
 
 def test_page_costs_the_same_queries_whatever_its_size(app, client, agent, factory):
