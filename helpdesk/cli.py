@@ -146,6 +146,7 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
 
     from helpdesk.models import utcnow
     from helpdesk.scores.service import recompute_all as recompute_scores
+    from helpdesk.tickets.counters import backfill_counters
     from helpdesk.sla.service import recompute_all
 
     report = seed_demo(customers=customers, tickets=tickets, articles=articles, seed=random_seed, progress=not quiet)
@@ -153,6 +154,8 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
     # The seed writes tickets in bulk; their SLA clocks are computed once here (new tickets only).
     computed = recompute_all(db.session, utcnow(), progress=not quiet)
     click.echo(f"SLA clocks computed for {computed} tickets.")
+    backfill_counters(db.session)  # the seed writes tickets in bulk: their reply and reopening counts
+    db.session.commit()
     scored = recompute_scores(db.session, utcnow(), progress=not quiet)
     click.echo(f"Scores and segments computed for {scored} customers.")
     from knowledge_base.engine import kb  # the seed writes in bulk: index it all once here

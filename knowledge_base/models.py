@@ -128,3 +128,45 @@ class DeflectionEvent(db.Model):
     attempt: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     outcome: Mapped[str] = mapped_column(String(16), default="viewed")  # viewed / submitted / deflected
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class SearchLog(db.Model):
+    """One knowledge-base search shown to someone, kept until it is followed (a result opened) or
+    folded into SearchMiss. No personal data: the normalised query only, not who searched."""
+
+    __tablename__ = "kb_search_log"
+    __table_args__ = (Index("ix_kb_search_log_folded_at_created_at", "folded_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query_key: Mapped[str] = mapped_column(String(200))  # normalised: what groups similar queries
+    query: Mapped[str] = mapped_column(String(200))  # as typed, trimmed and lowercased
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))  # portal, help, console
+    results: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    followed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    folded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+
+class SearchMiss(db.Model):
+    """Demand for an article that is missing: a group of similar queries that found nothing or whose
+    results nobody opened, with counts; the leads' and authors' "missing articles" list."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (
+        UniqueConstraint("query_key", "language", "source"),
+        Index("ix_search_misses_last_seen_at", "last_seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    query_key: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(200))  # the most frequent wording, shown and used as a draft title
+    language: Mapped[Optional[str]] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(16))
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    no_results: Mapped[int] = mapped_column(Integer, default=0)
+    not_followed: Mapped[int] = mapped_column(Integer, default=0)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    draft_article_id: Mapped[Optional[int]] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    dismissed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

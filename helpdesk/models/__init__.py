@@ -25,10 +25,11 @@ from helpdesk.models.sla import BusinessCalendar, SLAPolicy, SlaClock
 from helpdesk.models.calls import CallLog
 from helpdesk.models.surveys import FollowUp, SurveyInvitation, SurveyResponse
 from helpdesk.models.settings import Setting
+from helpdesk.models.promises import AlertAcknowledgement, Promise
 from helpdesk.models.outbox import OutboxMessage
 
 __all__ = [
-    "ApiToken", "Attachment", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
+    "AlertAcknowledgement", "ApiToken", "Attachment", "Promise", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
     "CustomerEmail", "CustomerPhone", "FollowUp", "Setting", "CustomerProduct", "Interaction", "Message", "Order",
     "Organization", "OutboxMessage", "Product", "ROLES", "SLAPolicy", "STAFF_ROLES", "SlaClock",
     "SurveyInvitation", "SurveyResponse", "Tag", "Team", "Ticket", "TicketEvent", "TicketLink",

@@ -109,6 +109,13 @@ class Ticket(db.Model):
     sla_warn_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, index=True)
     sla_state: Mapped[Optional[str]] = mapped_column(String(16), index=True)
 
+    # Kept by the ticket service, for first-contact resolution and friction figures without
+    # reading messages and events: public agent replies, reopenings (resolved/closed -> open),
+    # and the earlier ticket this one repeats (same customer and product soon after it was resolved).
+    agent_replies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopened_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    repeat_of_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), index=True)
+
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -119,7 +126,7 @@ class Ticket(db.Model):
     team: Mapped[Optional["Team"]] = relationship()
     product: Mapped[Optional["CustomerProduct"]] = relationship()
     sla_policy: Mapped[Optional["SLAPolicy"]] = relationship()
-    merged_into: Mapped[Optional["Ticket"]] = relationship(remote_side=[id])
+    merged_into: Mapped[Optional["Ticket"]] = relationship(remote_side=[id], foreign_keys=[merged_into_id])
     tags: Mapped[list[Tag]] = relationship(secondary=ticket_tags, order_by=Tag.name)
     messages: Mapped[list["Message"]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="Message.created_at, Message.id"

@@ -29,6 +29,7 @@ from helpdesk.permissions import may, require
 from helpdesk.scores.service import update_customer_scores
 from helpdesk.sla.service import insert_clocks, plan_new_ticket, refresh_sla
 from helpdesk.tagging import tags_from_input
+from helpdesk.reports.fcr import fcr_settings, repeated_ticket_id
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, ticket_room, user_room
 from helpdesk.text import render_markdown
 from helpdesk.tickets import lifecycle
@@ -185,10 +186,14 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     if errors:
         raise Invalid(errors)
 
+    repeat_of = None
+    if customer is not None and customer.id is not None and product is not None:
+        repeat_of = repeated_ticket_id(session, customer.id, product.id, now, fcr_settings(session))
     ticket = Ticket(
         subject=subject.strip(), customer=customer, requester_id=actor.id if not staff else None,
         channel=channel, status="new", priority=priority, type=ticket_type, team=team, product=product,
-        created_at=now, updated_at=now, sla_clocks=[], tags=tags or [],
+        created_at=now, updated_at=now, sla_clocks=[], tags=tags or [], agent_replies=0, reopened_count=0,
+        repeat_of_id=repeat_of,
     )
     if assignee is None and team is not None and team.auto_assign:
         assignee = round_robin_assignee(session, team)
@@ -374,6 +379,7 @@ def _after_status_change(session: Session, ticket: Ticket, old: str, new: str, n
     if resolved:
         surveys.schedule_after_resolution(session, ticket, now)
     elif reopened:
+        ticket.reopened_count = (ticket.reopened_count or 0) + 1
         surveys.cancel_scheduled(session, ticket.id)
     if (resolved or reopened) and ticket.customer_id is not None:
         update_customer_scores(session, ticket.customer_id, now)
@@ -419,6 +425,7 @@ def add_message(session: Session, actor: User | None, ticket_id: int, data: dict
                 ticket.customer.last_contact_at = now
         else:
             ticket.last_agent_reply_at = now
+            ticket.agent_replies = (ticket.agent_replies or 0) + 1
             if ticket.first_response_at is None:
                 ticket.first_response_at = now
         new_status = lifecycle.status_after_message(ticket.status, from_customer=from_customer, public=True)
