@@ -67,12 +67,14 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from helpdesk.auth.routes import bp as auth_bp
     from helpdesk.console import bp as console_bp
     from helpdesk.macros import bp as macros_bp
-    from helpdesk.pages import bp as pages_bp
+    from helpdesk.admin.routes import bp as admin_bp
+    from helpdesk.lead.routes import bp as lead_bp
     from helpdesk.portal import bp as portal_bp
     from helpdesk.surveys.routes import bp as surveys_bp
 
     app.register_blueprint(auth_bp)
-    app.register_blueprint(pages_bp)
+    app.register_blueprint(lead_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(macros_bp)
     app.register_blueprint(portal_bp)

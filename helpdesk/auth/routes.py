@@ -14,7 +14,7 @@ from helpdesk.models import utcnow
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-LANDING = {"agent": "console.queue", "lead": "pages.lead", "admin": "pages.admin", "customer": "portal.home"}
+LANDING = {"agent": "console.queue", "lead": "lead.dashboard", "admin": "admin.home", "customer": "portal.home"}
 
 
 def landing_url(user) -> str:

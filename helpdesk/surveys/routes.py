@@ -86,7 +86,7 @@ def close_follow_up(follow_up_id: int):
         db.session.rollback()
         return follow_up(follow_up_id, errors=error.fields, typed=data, status=400)
     flash(_("Rappel clôturé."), "info")
-    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/") else url_for("pages.lead"))
+    return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/") else url_for("lead.dashboard"))
 
 
 @bp.get("/lead/follow-ups")

@@ -1,4 +1,4 @@
-"""Read-only queries behind the landing pages (one small, indexed query per panel)."""
+"""The lead dashboard's figures: read-only queries, one small indexed query per panel."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,19 +45,3 @@ def lead_overview(now: datetime) -> list[TeamBacklog]:
         .order_by(Team.name)
     ).all()
     return [TeamBacklog(*row) for row in rows]
-
-
-@dataclass(frozen=True)
-class AdminOverview:
-    users_by_role: dict[str, int]
-    teams: list[Team]
-    calendars: list[BusinessCalendar]
-    policies: list[SLAPolicy]
-
-
-def admin_overview() -> AdminOverview:
-    counts = dict(db.session.execute(select(User.role, func.count()).group_by(User.role)).all())
-    teams = list(db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.name)))
-    calendars = list(db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.name)))
-    policies = list(db.session.scalars(select(SLAPolicy).order_by(SLAPolicy.rank, SLAPolicy.name)))
-    return AdminOverview(counts, teams, calendars, policies)
