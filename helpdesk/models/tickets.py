@@ -206,7 +206,11 @@ class TicketEvent(db.Model):
     """The audit trail: who changed which field of a ticket, from what to what, and when."""
 
     __tablename__ = "ticket_events"
-    __table_args__ = (Index("ix_ticket_events_ticket_id_created_at", "ticket_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_ticket_events_ticket_id_created_at", "ticket_id", "created_at"),
+        # The lead dashboard's alert list: the last day's SLA warnings and breaches.
+        Index("ix_ticket_events_action_created_at", "action", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))

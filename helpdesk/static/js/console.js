@@ -24,6 +24,7 @@
   }
   tick();
   setInterval(tick, 15000);
+  window.helpdeskCountdowns = tick;  // pages that redraw parts of themselves call it after a swap
 
   var all = document.querySelector("[data-select-all]");
   if (all) {

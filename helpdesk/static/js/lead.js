@@ -1,19 +1,24 @@
-// Lead dashboard: an unhappy survey answer or an overdue call-back shows at once (a toast, and the
-// follow-ups panel redrawn from the server). Uses the console's live connection (live.js).
+// Lead dashboard, live: every event that can change a panel (tickets created or updated, SLA
+// warnings and breaches, calls, survey answers, follow-ups, promises) redraws the panels from
+// /lead/panels (one request, coalesced), and the ones a lead must notice also show as a toast.
+// A panel holding the keyboard focus (a reassignment being chosen) is left alone until it is free.
 (function () {
   "use strict";
+  var root = document.querySelector("[data-panels-url]");
   var fr = (document.documentElement.lang || "fr") === "fr";
-  var T = fr ? { negative: "Réponse négative à une enquête : ", overdue: "Rappel client en retard : ", open: "Traiter", close: "Fermer" }
-             : { negative: "Unhappy survey answer: ", overdue: "Customer call-back overdue: ", open: "Handle", close: "Close" };
+  var T = fr ? { negative: "Réponse négative à une enquête : ", overdue: "Rappel client en retard : ", warning: "SLA à risque : ticket #",
+                 breached: "SLA dépassé : ticket #", promise: "Promesse non tenue : ticket #", open: "Voir", close: "Fermer" }
+             : { negative: "Unhappy survey answer: ", overdue: "Customer call-back overdue: ", warning: "SLA at risk: ticket #",
+                 breached: "SLA breached: ticket #", promise: "Promise broken: ticket #", open: "Open", close: "Close" };
   var toasts = document.createElement("div");
   toasts.className = "toasts";
   toasts.setAttribute("aria-live", "polite");
   document.body.appendChild(toasts);
 
-  function toast(text, href) {
+  function toast(text, href, urgent) {
     var box = document.createElement("div");
-    box.className = "toast";
-    box.setAttribute("role", "status");
+    box.className = "toast" + (urgent ? " toast-urgent" : "");
+    box.setAttribute("role", urgent ? "alert" : "status");
     var span = document.createElement("span");
     span.textContent = text;
     box.appendChild(span);
@@ -30,31 +35,72 @@
     close.addEventListener("click", function () { box.remove(); });
     box.appendChild(close);
     toasts.appendChild(box);
+    setTimeout(function () { box.remove(); }, 60000);
   }
 
-  function refreshPanel() {
-    var panel = document.getElementById("follow-ups");
-    if (!panel) return;
-    fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
-      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("follow-ups");
-      if (fresh) panel.replaceWith(fresh);
-    });
+  var inFlight = false, again = false, timer = null;
+  function refresh() {
+    if (!root) return;
+    if (inFlight) { again = true; return; }
+    inFlight = true;
+    fetch(root.getAttribute("data-panels-url"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        var busy = false;
+        fresh.querySelectorAll("[data-live-panel]").forEach(function (panel) {
+          var current = document.getElementById(panel.id);
+          if (!current) return;
+          if (current.contains(document.activeElement) && document.activeElement !== document.body) { busy = true; return; }
+          current.replaceWith(panel);
+        });
+        if (window.helpdeskCountdowns) window.helpdeskCountdowns();
+        root.setAttribute("data-refreshed-at", String(Date.now()));
+        if (busy) again = true;
+      })
+      .catch(function () {})
+      .then(function () {
+        inFlight = false;
+        if (again) { again = false; schedule(1000); }
+      });
+  }
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, delay === undefined ? 50 : delay);
   }
 
   function bind() {
     var live = window.helpdeskLive;
     if (!live) return setTimeout(bind, 100);
-    live.socket.on("survey:negative", function (data) {
+    var socket = live.socket;
+    ["ticket:created", "ticket:updated", "call:incoming", "call:updated", "follow_up:closed", "promise:warning"].forEach(function (name) {
+      socket.on(name, function () { schedule(); });
+    });
+    socket.on("sla:warning", function (data) {
+      toast(T.warning + (data.number || data.ticket_id), "/console/tickets/" + data.ticket_id, false);
+      schedule();
+    });
+    socket.on("sla:breached", function (data) {
+      toast(T.breached + (data.number || data.ticket_id), "/console/tickets/" + data.ticket_id, true);
+      schedule();
+    });
+    socket.on("promise:broken", function (data) {
+      toast(T.promise + (data.number || data.ticket_id), "/console/tickets/" + data.ticket_id, true);
+      schedule();
+    });
+    socket.on("survey:negative", function (data) {
       var who = data.customer_name || ("#" + data.customer_id);
       var what = "CSAT " + data.csat + "/5" + (data.nps !== null && data.nps !== undefined ? " · NPS " + data.nps : "");
-      toast(T.negative + who + " (" + what + ")", "/lead/follow-ups/" + data.follow_up_id);
-      refreshPanel();
+      toast(T.negative + who + " (" + what + ")", "/lead/follow-ups/" + data.follow_up_id, true);
+      schedule();
     });
-    live.socket.on("follow_up:overdue", function (data) {
-      toast(T.overdue + "#" + data.follow_up_id, "/lead/follow-ups/" + data.follow_up_id);
-      refreshPanel();
+    socket.on("follow_up:overdue", function (data) {
+      toast(T.overdue + "#" + data.follow_up_id, "/lead/follow-ups/" + data.follow_up_id, false);
+      schedule();
     });
-    live.socket.on("follow_up:closed", refreshPanel);
+    socket.on("connect", function () { schedule(); });  // events may have been missed while away
   }
   bind();
+  // Availability changes and the passing of time (tickets becoming at risk) have no event of their own.
+  setInterval(function () { schedule(0); }, 60000);
 })();

@@ -1,0 +1,174 @@
+"""The lead dashboard as a lead uses it: what is at risk and breached, the backlog by age, the agents'
+load, SLA alerts acknowledged once for everyone, one-click reassignment."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from config import TestingConfig
+from helpdesk.models import AlertAcknowledgement, CallLog, Team, Ticket, TicketEvent, utcnow
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture()
+def floor(app, factory):
+    """A team, two agents, a lead, and open tickets at known SLA states and ages."""
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        team = Team(name="Support")
+        db.session.add(team)
+        db.session.commit()
+        team_id = team.id
+    ids = {
+        "team": team_id,
+        "alice": factory.user("agent", email="alice@example.com", name="Alice", team_ids=[team_id], availability="available"),
+        "bob": factory.user("agent", email="bob@example.com", name="Bob", team_ids=[team_id], availability="away"),
+        "lead": factory.user("lead", email="lead@example.com", name="Lou Lead", team_ids=[team_id]),
+    }
+    now = utcnow()
+    specs = {  # name: (created days ago, sla_state, due in hours, assignee)
+        "soon": (0.5, "running", 2, "alice"),
+        "later": (2, "running", 48, "alice"),
+        "warned": (5, "warning", 30, "bob"),
+        "late": (10, "breached", -3, None),
+    }
+    with app.app_context():
+        for name, (age, state, due, who) in specs.items():
+            created = now - timedelta(days=age)
+            ticket = Ticket(subject=f"Ticket {name}", status="open", team_id=team_id, created_at=created, updated_at=created,
+                            sla_state=state, sla_due_at=now + timedelta(hours=due),
+                            assignee_id=ids[who] if who else None)
+            db.session.add(ticket)
+            db.session.flush()
+            ticket.number = 10000 + ticket.id
+            ids[name] = ticket.id
+        db.session.add(CallLog(call_id="c-1", direction="in", state="answered", agent_id=ids["bob"], started_at=now,
+                               answered_at=now))
+        db.session.commit()
+    return ids
+
+
+def section(page: str, panel_id: str) -> str:
+    return re.search(rf'<section class="card" id="{panel_id}".*?</section>', page, re.S).group(0)
+
+
+def test_at_risk_and_breached_panels_list_what_needs_attention_soonest_first(client, floor, auth):
+    auth.login("lead@example.com")
+    page = client.get("/lead").get_data(as_text=True)
+    at_risk = section(page, "at-risk")
+    assert "Ticket soon" in at_risk and "Ticket warned" in at_risk
+    assert "Ticket later" not in at_risk and "Ticket late" not in at_risk
+    assert at_risk.index("Ticket soon") < at_risk.index("Ticket warned")  # due soonest first
+    breached = section(page, "breached")
+    assert "Ticket late" in breached and "Ticket soon" not in breached
+
+
+def test_backlog_counts_open_tickets_by_team_and_age(app, client, floor, auth):
+    from helpdesk.lead.service import backlog
+
+    with app.app_context():
+        from helpdesk.extensions import db
+
+        [row] = [b for b in backlog(db.session, utcnow()) if b.team == "Support"]
+    assert (row.open, row.unassigned, row.breached, row.at_risk) == (4, 1, 1, 1)
+    assert row.by_age == {"lt1": 1, "d1_3": 1, "d3_7": 1, "gt7": 1}
+    auth.login("lead@example.com")
+    panel = section(client.get("/lead").get_data(as_text=True), "backlog")
+    assert "Support" in panel and "moins d'1 jour" in panel and "plus de 7 jours" in panel
+
+
+def test_agents_panel_shows_availability_load_and_calls(client, floor, auth):
+    auth.login("lead@example.com")
+    panel = section(client.get("/lead").get_data(as_text=True), "agents")
+    alice = re.search(rf'<tr data-agent-id="{floor["alice"]}">.*?</tr>', panel, re.S).group(0)
+    bob = re.search(rf'<tr data-agent-id="{floor["bob"]}">.*?</tr>', panel, re.S).group(0)
+    assert "Disponible" in alice and '<td class="num">2</td>' in alice
+    assert "En appel" in bob and "Absent" in bob  # on a call though marked away
+
+
+def _breach_event(app, ticket_id):
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        event = TicketEvent(ticket_id=ticket_id, action="sla_breached", field="resolution", created_at=utcnow())
+        db.session.add(event)
+        db.session.commit()
+        return event.id
+
+
+class ProtectedConfig(TestingConfig):
+    WTF_CSRF_ENABLED = True
+
+
+def _protected_lead(app):
+    from helpdesk import create_app
+
+    keys = ("INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "RATELIMIT_KEY_PREFIX", "REDIS_URL", "SOCKETIO_CHANNEL")
+    browser = create_app(ProtectedConfig, **{k: app.config[k] for k in keys}).test_client()
+    login = browser.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+    browser.post("/login", data={"email": "lead@example.com", "password": PASSWORD, "csrf_token": token})
+    return browser
+
+
+def test_an_alert_acknowledged_by_one_lead_leaves_every_leads_list(app, client, floor, auth, factory):
+    event_id = _breach_event(app, floor["late"])
+    browser = _protected_lead(app)
+    page = browser.get("/lead").get_data(as_text=True)
+    assert f'data-alert-id="{event_id}"' in section(page, "alerts")
+    assert browser.post("/lead/alerts/acknowledge", data={"event_id": event_id}).status_code == 400  # no CSRF token
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert browser.post("/lead/alerts/acknowledge", data={"event_id": event_id, "csrf_token": token}).status_code == 302
+    factory.user("lead", email="lead2@example.com")
+    auth.login("lead2@example.com")
+    assert f'data-alert-id="{event_id}"' not in section(client.get("/lead").get_data(as_text=True), "alerts")
+    with app.app_context():
+        from helpdesk.extensions import db
+
+        ack = db.session.get(AlertAcknowledgement, event_id)
+        assert ack.user_id == floor["lead"]
+
+
+def test_one_click_reassignment_refuses_a_stale_version(app, client, floor, auth):
+    from helpdesk.extensions import db
+
+    auth.login("lead@example.com")
+    with app.app_context():
+        version = db.session.get(Ticket, floor["late"]).version
+    done = client.post(f"/lead/tickets/{floor['late']}/assign", data={"assignee_id": floor["alice"], "version": version})
+    assert done.status_code == 302
+    stale = client.post(f"/lead/tickets/{floor['late']}/assign", data={"assignee_id": floor["bob"], "version": version},
+                        follow_redirects=True)
+    assert "changé" in stale.get_data(as_text=True) or "changed" in stale.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Ticket, floor["late"]).assignee_id == floor["alice"]
+
+
+def test_agents_and_customers_stay_out_of_the_dashboard(client, floor, auth, factory):
+    factory.user("customer", email="cust@example.com")
+    for email in ("alice@example.com", "cust@example.com"):
+        auth.login(email)
+        assert client.get("/lead/panels").status_code == 403
+        assert client.post(f"/lead/tickets/{floor['late']}/assign", data={"assignee_id": floor["alice"]}).status_code == 403
+        assert client.post("/lead/alerts/acknowledge", data={"event_id": 1}).status_code == 403
+        auth.logout()
+
+
+def test_the_panels_cost_the_same_statements_whatever_the_backlog(app, client, floor, auth):
+    from helpdesk.extensions import db
+    from tests.conftest import counted_get
+
+    auth.login("lead@example.com")
+    client.get("/lead/panels")
+    small, _ = counted_get(app, client, "/lead/panels")
+    with app.app_context():
+        now = utcnow()
+        for i in range(40):
+            ticket = Ticket(subject=f"Encore {i}", status="open", team_id=floor["team"], created_at=now, updated_at=now,
+                            sla_state="warning", sla_due_at=now + timedelta(hours=1), assignee_id=floor["bob"])
+            db.session.add(ticket)
+        db.session.commit()
+    big, _ = counted_get(app, client, "/lead/panels")
+    assert big == small
