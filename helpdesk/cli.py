@@ -169,6 +169,7 @@ def seed_command(customers: int, tickets: int, articles: int, random_seed: int, 
 
 
 def register_cli(app: Flask) -> None:
+    from helpdesk.promises.cli import promises_cli
     from helpdesk.scores.cli import scores_cli
     from helpdesk.sla.cli import sla_cli
 
@@ -179,6 +180,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sla_cli)
     app.cli.add_command(scores_cli)
     app.cli.add_command(customers_cli)
+    app.cli.add_command(promises_cli)
     from knowledge_base.cli import kb_cli
 
     app.cli.add_command(kb_cli)

@@ -58,12 +58,18 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "follow_up.view": STAFF,
     "follow_up.list": STAFF,
     "follow_up.close": frozenset({"lead", "admin"}),
+    # Promises to a customer ("I'll call you back Thursday morning") are made and withdrawn by staff;
+    # customers see only what is still promised to them, never who broke what.
+    "promise.make": STAFF,
+    "promise.cancel": STAFF,
+    "promise.internal.view": STAFF,
 }
 
 
-# Interactions on a customer's timeline that only staff see: tactical segment changes and the
-# outcomes of recovery follow-ups.
-STAFF_ONLY_INTERACTIONS = frozenset({"segment", "follow_up"})
+# Interactions on a customer's timeline that only staff see: tactical segment changes, the
+# outcomes of recovery follow-ups, and promises made, kept, broken or cancelled (the portal shows a
+# customer what is still promised on the ticket itself).
+STAFF_ONLY_INTERACTIONS = frozenset({"segment", "follow_up", "promise"})
 
 
 def hidden_interaction_kinds(user: Any) -> frozenset[str]:

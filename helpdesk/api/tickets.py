@@ -1,4 +1,5 @@
-"""Tickets over the API (API.md): create, list, read, update with optimistic locking, messages, attachments."""
+"""Tickets over the API (API.md): create, list, read, update with optimistic locking, messages,
+attachments, promises."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,9 @@ from helpdesk.api.common import api_user, encode_cursor, iso, json_body, page_pa
 from helpdesk.api.serializers import ticket_summary_json
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.extensions import db
-from helpdesk.models import Attachment, Message, Ticket, utcnow
-from helpdesk.permissions import require
+from helpdesk.models import Attachment, Message, Promise, Ticket, utcnow
+from helpdesk.permissions import may, require
+from helpdesk.promises import service as promises
 from helpdesk.surveys.service import ticket_survey
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import storage_path, store_attachment
@@ -78,8 +80,25 @@ def ticket_json(user, ticket: Ticket) -> dict:
     data["messages"] = [message_json(m) for m in queries.visible_messages(user, ticket)]
     data["sla"] = sla_json(ticket, utcnow())
     data["merged_into_id"] = ticket.merged_into_id
+    data["repeat_of_id"] = ticket.repeat_of_id
     data["survey"] = survey_json(user, ticket)
+    data["promises"] = [promise_json(user, p) for p in
+                        promises.visible_promises(user, promises.ticket_promises(db.session, ticket.id))]
     return data
+
+
+def promise_json(user, promise: Promise) -> dict:
+    """A promise as staff see it; a customer gets what was promised, by when, and that it is pending."""
+    if not may(user, "promise.internal.view"):
+        return {"what": promise.what, "due_at": iso(promise.due_at), "state": promise.state}
+    return {
+        "id": promise.id, "ticket_id": promise.ticket_id, "customer_id": promise.customer_id,
+        "what": promise.what, "due_at": iso(promise.due_at), "warn_at": iso(promise.warn_at),
+        "owner_id": promise.owner_id, "created_by_id": promise.created_by_id, "call_id": promise.call_id,
+        "state": promise.state, "kept_by": promise.kept_by, "created_at": iso(promise.created_at),
+        "warned_at": iso(promise.warned_at), "kept_at": iso(promise.kept_at), "broken_at": iso(promise.broken_at),
+        "cancelled_at": iso(promise.cancelled_at),
+    }
 
 
 def survey_json(user, ticket: Ticket) -> dict | None:
@@ -152,6 +171,23 @@ def add_message(ticket_id: int):
                                   channel="api" if user.is_staff else "portal")
     db.session.commit()
     return message_json(message), 201
+
+
+@bp.post("/tickets/<int:ticket_id>/promises")
+def make_promise(ticket_id: int):
+    """`{what, due_at (ISO 8601 with offset), owner_id?}` → 201 promise (staff)."""
+    user = api_user()
+    promise = promises.make_promise(db.session, user, ticket_id, json_body(), utcnow())
+    db.session.commit()
+    return promise_json(user, promise), 201
+
+
+@bp.post("/tickets/<int:ticket_id>/promises/<int:promise_id>/cancel")
+def cancel_promise(ticket_id: int, promise_id: int):
+    user = api_user()
+    promise = promises.cancel_promise(db.session, user, promise_id, utcnow(), ticket_id=ticket_id)
+    db.session.commit()
+    return promise_json(user, promise)
 
 
 @bp.post("/tickets/<int:ticket_id>/merge")

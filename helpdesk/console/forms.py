@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
@@ -76,3 +76,18 @@ class CallTicketForm(FlaskForm):
     type = SelectField(_l("Type"), choices=[(t, TYPE_LABELS[t]) for t in TYPES], default="incident")
     team = SelectField(_l("Équipe"), choices=[], validate_choice=False)
     status = SelectField(_l("Statut à la création"), choices=[("new", _l("Nouveau")), ("resolved", _l("Résolu pendant l'appel"))], default="new")
+
+
+QUICK_DUE_LABELS = {"in_1h": _l("dans 1 h"), "in_2h": _l("dans 2 h"), "tomorrow_10": _l("demain 10 h"),
+                    "tomorrow_14": _l("demain 14 h")}
+
+
+class PromiseForm(FlaskForm):
+    """A promise to the customer, on the ticket page and in the call wrap-up (prefix "promise").
+    The rules (what is required, how far ahead) are the service's: its errors go next to the fields."""
+
+    what = StringField(_l("Promesse faite au client"), validators=[Optional(), Length(max=500)])
+    quick = SelectField(_l("Échéance"), choices=[("", _l("à la date ci-dessous"))] + list(QUICK_DUE_LABELS.items()),
+                        default="")
+    due_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    owner_id = SelectField(_l("Promis par"), choices=[], validate_choice=False)

@@ -9,7 +9,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from helpdesk.console.forms import LinkForm, MacroForm, MergeForm, NewTicketForm, ReplyForm, TicketFieldsForm
+from helpdesk.console.forms import (
+    LinkForm, MacroForm, MergeForm, NewTicketForm, PromiseForm, ReplyForm, TicketFieldsForm,
+)
 from helpdesk.customers import listing
 from helpdesk.customers.card import customer_card
 from helpdesk.errors import Conflict, DomainError, Invalid, NotFound
@@ -19,6 +21,8 @@ from helpdesk.models import Attachment, Message, Team, Ticket, User, utcnow
 from helpdesk.models.customers import TACTICAL_SEGMENTS
 from helpdesk.pagination import decode_cursor, encode_cursor
 from helpdesk.permissions import require
+from helpdesk.promises import rules as promise_rules
+from helpdesk.promises import service as promises
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import storage_path, store_attachment
 
@@ -63,6 +67,7 @@ def queue():
     return render_template(
         "console/queue.html", page=page, filters=filters, views=queries.VIEWS, problem=problem,
         teams=_teams(), agents=_agents(), next_url=next_url, now=utcnow(),
+        promises=queries.next_promises(page.items), promise_rules=promise_rules,
     )
 
 
@@ -128,8 +133,9 @@ def new_ticket():
     return render_template("console/new_ticket.html", form=form), status
 
 
-def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, crossing=None):
+def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, crossing=None, promise_form=None):
     ticket = queries.get_ticket(current_user, ticket_id)
+    agents = _agents()
     reply_form = reply_form or ReplyForm(version=ticket.version, seen_message_id=_newest_message_id(ticket))
     if fields_form is None:
         fields_form = TicketFieldsForm(
@@ -138,7 +144,10 @@ def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, 
             tags=", ".join(t.name for t in ticket.tags),
         )
     fields_form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
-    fields_form.assignee_id.choices = [("", _("Personne"))] + [(str(u.id), u.name) for u in _agents()]
+    fields_form.assignee_id.choices = [("", _("Personne"))] + [(str(u.id), u.name) for u in agents]
+    promise_form = promise_form or PromiseForm(prefix="promise", owner_id=str(current_user.id))
+    promise_form.owner_id.choices = [(str(u.id), u.name) for u in agents]
+    repeat_of = db.session.get(Ticket, ticket.repeat_of_id) if ticket.repeat_of_id else None
     macros = usable_macros(db.session, current_user)
     macro_form = MacroForm(version=ticket.version)
     macro_form.macro_id.choices = [(m.id, m.title) for m in macros]
@@ -149,6 +158,8 @@ def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, 
         history=queries.ticket_history(ticket.id), related=service.related_tickets(db.session, ticket.id),
         reply_form=reply_form, fields_form=fields_form, macro_form=macro_form, merge_form=MergeForm(),
         link_form=LinkForm(), card=card, crossing=crossing, now=utcnow(),
+        promises=promises.ticket_promises(db.session, ticket.id), promise_form=promise_form,
+        promise_rules=promise_rules, repeat_of=repeat_of,
     ), status
 
 
@@ -221,6 +232,61 @@ def update_fields(ticket_id: int):
         return _ticket_page(ticket_id, fields_form=form, status=400)
     flash(_("Ticket mis à jour."), "info")
     return redirect(url_for("console.ticket", ticket_id=ticket_id))
+
+
+# --- promises to the customer -------------------------------------------------------------------------
+
+
+def _wants_promise(form: PromiseForm) -> bool:
+    return bool((form.what.data or "").strip() or form.quick.data or form.due_at.data)
+
+
+def _promise_data(form: PromiseForm, now) -> dict:
+    """The service's input from the form: a quick choice wins over the date-time field, which is
+    read in the office's zone (the one pages show times in)."""
+    zone = promises.office_zone()
+    if form.quick.data:
+        due = promise_rules.quick_due(form.quick.data, now, zone)
+    else:
+        due = form.due_at.data.replace(tzinfo=zone) if form.due_at.data else None
+    return {"what": form.what.data, "due_at": due, "owner_id": form.owner_id.data or None}
+
+
+def _promise_errors(form: PromiseForm, error: Invalid) -> None:
+    for name, problem in error.fields.items():
+        getattr(form, name, form.what).errors.append(problem)
+
+
+@bp.post("/tickets/<int:ticket_id>/promises")
+def make_promise(ticket_id: int):
+    form = PromiseForm(prefix="promise")
+    form.owner_id.choices = [(str(u.id), u.name) for u in _agents()]
+    if form.validate_on_submit():
+        try:
+            now = utcnow()
+            promises.make_promise(db.session, current_user, ticket_id, _promise_data(form, now), now)
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            _promise_errors(form, error)
+        else:
+            flash(_("Promesse enregistrée : votre prochaine réponse ou votre prochain appel au client la tiendra."),
+                  "info")
+            return redirect(url_for("console.ticket", ticket_id=ticket_id) + "#promises")
+    return _ticket_page(ticket_id, promise_form=form, status=400)
+
+
+@bp.post("/tickets/<int:ticket_id>/promises/<int:promise_id>/cancel")
+def cancel_promise(ticket_id: int, promise_id: int):
+    try:
+        promises.cancel_promise(db.session, current_user, promise_id, utcnow(), ticket_id=ticket_id)
+        db.session.commit()
+    except Conflict:
+        db.session.rollback()
+        flash(_("Promesse non annulée : elle est déjà tenue, non tenue ou annulée."), "error")
+    else:
+        flash(_("Promesse annulée."), "info")
+    return redirect(url_for("console.ticket", ticket_id=ticket_id) + "#promises")
 
 
 def _ticket_by_number(text: str) -> Ticket:
@@ -404,6 +470,9 @@ def call_ticket(call_id: str):
 
     call = cti.get_call(db.session, call_id)
     form = CallTicketForm()
+    # The promise fields post with the ticket's (one form, one CSRF token: the ticket form's).
+    promise_form = PromiseForm(prefix="promise", meta={"csrf": False})
+    promise_form.owner_id.choices = [(str(current_user.id), current_user.name)]
     customer_id = int(form.customer_id.data) if (form.customer_id.data or "").isdigit() else call.customer_id
     if request.method == "GET":
         customer_id = request.args.get("customer_id", type=int) or call.customer_id
@@ -414,7 +483,8 @@ def call_ticket(call_id: str):
                                        .options(selectinload(CustomerProduct.product)))) if customer else []
     form.product_id.choices = [("", "—")] + [(str(p.id), p.product.name + (f" ({p.serial})" if p.serial else "")) for p in products]
     form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
-    if form.validate_on_submit():
+    promise_ok = promise_form.validate() if request.method == "POST" else True
+    if form.validate_on_submit() and promise_ok:
         data = {"subject": form.subject.data, "body": form.body.data, "priority": form.priority.data, "type": form.type.data,
                 "team": int(form.team.data) if form.team.data else None, "customer_id": customer_id,
                 "product_id": int(form.product_id.data) if form.product_id.data else None}
@@ -423,6 +493,13 @@ def call_ticket(call_id: str):
             created = cti.ticket_from_call(db.session, current_user, call_id, data, now)
             if form.status.data == "resolved":
                 service.update_ticket(db.session, current_user, created.id, {"status": "resolved"}, now, expected_version=None)
+            if _wants_promise(promise_form):
+                try:
+                    promises.make_promise(db.session, current_user, created.id, _promise_data(promise_form, now), now,
+                                          call_id=call.id)
+                except Invalid as error:
+                    _promise_errors(promise_form, error)
+                    raise Invalid({}) from error  # no ticket either: the agent fixes the promise and sends again
             db.session.commit()
         except Invalid as error:
             db.session.rollback()
@@ -431,7 +508,8 @@ def call_ticket(call_id: str):
         else:
             flash(_("Ticket %(number)s créé depuis l'appel.", number=created.display_number), "info")
             return redirect(url_for("console.ticket", ticket_id=created.id))
-    return render_template("console/call_ticket.html", form=form, call=call, customer=customer), (400 if request.method == "POST" else 200)
+    return render_template("console/call_ticket.html", form=form, promise_form=promise_form, call=call,
+                           customer=customer), (400 if request.method == "POST" else 200)
 
 
 @bp.post("/calls/<call_id>/link")

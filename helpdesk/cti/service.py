@@ -14,6 +14,7 @@ from helpdesk.cti.events import CallEvent
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.models import CallLog, Customer, CustomerPhone, Interaction, Team, User
 from helpdesk.models.users import STAFF_ROLES
+from helpdesk.promises.service import keep_for_call
 from helpdesk.realtime.events import STAFF_ROOM, emit_after_commit, team_room, user_room
 
 
@@ -144,6 +145,7 @@ def handle_event(session: Session, event: CallEvent, now: datetime, region: str,
             call.agent_id = agent.id
             agent.availability = "on_call"
         _sync_interactions(session, call)
+        keep_for_call(session, call, now)  # an answered call out to the customer keeps what was promised
         emit_after_commit(session, "call:updated", _update_payload(call, agent), [STAFF_ROOM])
         return CallOutcome(call, list(call.customer_ids or []), changed=True)
 
@@ -204,6 +206,7 @@ def attach_customer(session: Session, call_id: str, customer_id: int, now: datet
     if customer_id not in (call.customer_ids or []):
         call.customer_ids = [*(call.customer_ids or []), customer_id]
     _call_interaction(session, call, customer_id, now)
+    keep_for_call(session, call, now)  # an answered call out, its customer named only now
     return call
 
 

@@ -12,6 +12,7 @@ from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import Customer, FollowUp, Interaction, SurveyResponse, Ticket
 from helpdesk.models.surveys import FOLLOW_UP_OUTCOMES
 from helpdesk.permissions import require
+from helpdesk.promises.service import keep_customer_promises
 from helpdesk.realtime.events import LEADS_ROOM, emit_after_commit
 from helpdesk.sla.calendar import add_business_days
 from helpdesk.sla.service import load_sla_context
@@ -81,6 +82,8 @@ def close_follow_up(session: Session, actor, follow_up_id: int, data: dict, now:
         summary=f"{outcome_label(outcome)} — {follow_up.note}"[:500],
         data={"follow_up_id": follow_up.id, "outcome": outcome},
     ))
+    if outcome == "called_back":  # a logged call-back: what was promised to the customer is kept
+        keep_customer_promises(session, follow_up.customer_id, now, now, "call")
     emit_after_commit(session, "follow_up:closed", {"follow_up_id": follow_up.id, "customer_id": follow_up.customer_id,
                                                     "outcome": outcome}, [LEADS_ROOM])
     return follow_up

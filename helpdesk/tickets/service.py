@@ -26,6 +26,7 @@ from helpdesk.models import (
 from helpdesk.models.customers import CHANNELS
 from helpdesk.models.tickets import DONE_STATUSES, OPEN_STATUSES, PRIORITIES, TYPES
 from helpdesk.permissions import may, require
+from helpdesk.promises.service import keep_promises
 from helpdesk.scores.service import update_customer_scores
 from helpdesk.sla.service import insert_clocks, plan_new_ticket, refresh_sla
 from helpdesk.tagging import tags_from_input
@@ -435,6 +436,8 @@ def add_message(session: Session, actor: User | None, ticket_id: int, data: dict
     # The version moves with every change so a page open on the old state learns it is stale.
     _touch(ticket)
     refresh_sla(session, ticket, now)
+    if not internal and not from_customer:
+        keep_promises(session, ticket, now, "reply")  # after the SLA flush: no second version bump
     _announce(session, "ticket:updated", ticket)
     return message
 

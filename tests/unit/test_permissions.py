@@ -83,14 +83,15 @@ def test_team_canned_responses_are_for_the_team_leads_and_admins_use_them_all():
     assert not may(user("agent"), "macro.manage")
 
 
-@pytest.mark.parametrize("action", ["customer.scores.view", "follow_up.view", "customer.timeline.internal.view"])
+@pytest.mark.parametrize("action", ["customer.scores.view", "follow_up.view", "customer.timeline.internal.view",
+                                    "promise.make", "promise.cancel", "promise.internal.view"])
 def test_scores_follow_ups_and_internal_timeline_are_for_staff(action):
     assert all(may(user(role), action) for role in ("agent", "lead", "admin"))
     assert not may(user("customer", alice), action, alice)
 
 
-def test_customer_timeline_hides_segment_changes_and_follow_up_outcomes():
+def test_customer_timeline_hides_segment_changes_follow_up_outcomes_and_promises():
     from helpdesk.permissions import hidden_interaction_kinds
 
-    assert hidden_interaction_kinds(user("customer", alice)) == {"segment", "follow_up"}
+    assert hidden_interaction_kinds(user("customer", alice)) == {"segment", "follow_up", "promise"}
     assert hidden_interaction_kinds(user("agent")) == frozenset()
