@@ -13,6 +13,8 @@ def init_app(app) -> None:
     app.config.setdefault("KB_INDEX_ON_COMMIT", not app.testing)
     # Tests need the index written when the request returns; servers hand it to a thread.
     app.config.setdefault("KB_INDEX_SYNC", app.testing)
+    # Searches are recorded after the response is sent; tests need the row when the request returns.
+    app.config.setdefault("KB_SEARCH_LOG_SYNC", app.testing)
     app.extensions["knowledge_base"] = KnowledgeBase(app)
     app.register_blueprint(kb_bp)
     app.register_blueprint(help_bp)

@@ -1,19 +1,22 @@
 """Knowledge-base endpoints of the REST API (API.md), registered on the API blueprint."""
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import Response, request, url_for
 
 from helpdesk.api import bp
 from helpdesk.api.common import api_user, iso, json_body
 from helpdesk.errors import Invalid
 from helpdesk.extensions import db
 from helpdesk.models import utcnow
-from helpdesk.permissions import may
-from knowledge_base import service
+from helpdesk.permissions import may, require
+from helpdesk.reports.csv_export import to_csv
+from helpdesk.reports.filters import parse_filters
+from knowledge_base import misses, search_log, service
 from knowledge_base.models import Article
 from knowledge_base.search import SearchResult
 
 MAX_SEARCH_LIMIT = 50
+MAX_REPORT_LIMIT = 200
 
 
 def article_json(article: Article, user) -> dict:
@@ -77,7 +80,9 @@ def result_json(result: SearchResult) -> dict:
     }
 
 
-def article_hit_json(hit) -> dict:
+def article_hit_json(hit, search_token: str | None = None) -> dict:
+    """A found article; `search_token` (a recorded search) goes into its url, so opening it
+    counts the search as followed."""
     return {
         "id": hit.id,
         "slug": hit.fields.get("slug"),
@@ -87,7 +92,7 @@ def article_hit_json(hit) -> dict:
         "score": hit.score,
         "language": hit.fields.get("language"),
         "visibility": hit.fields.get("visibility"),
-        "url": url_for("help.article", slug=hit.fields.get("slug")),
+        "url": url_for("help.article", slug=hit.fields.get("slug"), s=search_token),
     }
 
 
@@ -98,15 +103,27 @@ def _query() -> str:
     return text
 
 
+def _record() -> bool:
+    """`record=0` (or false): do not count this search; for callers asking as the user types."""
+    return request.args.get("record", "1").lower() not in ("0", "false", "no")
+
+
 @bp.get("/kb/search")
 def kb_search():
+    """A submitted search, recorded for the missing-articles list unless `record=0`; the
+    response's `search_id` is the token its result urls carry."""
     user = api_user()
+    text, langs = _query(), _lang()
     result = service.search_articles(
-        db.session, user, _query(), langs=_lang(), limit=_limit(),
+        db.session, user, text, langs=langs, limit=_limit(),
         category_ids=service.resolve_category_ids(db.session, request.args.getlist("category")),
         product_ids=service.resolve_product_ids(db.session, request.args.getlist("product")),
     )
-    return {"items": [article_hit_json(h) for h in result.hits], **result_json(result)}
+    token = None
+    if _record():
+        token = search_log.log_search(text, langs=langs, source="console" if may(user, "console.view") else "portal",
+                                      results=result.total)
+    return {"items": [article_hit_json(h, token) for h in result.hits], **result_json(result), "search_id": token}
 
 
 @bp.get("/kb/suggest")
@@ -170,3 +187,62 @@ def kb_vote(article_id: int):
     record = service.vote(db.session, user, article, data.get("helpful"), data.get("comment"), utcnow())
     db.session.commit()
     return {"id": record.id, "article_id": article.id, "helpful": record.helpful, "comment": record.comment}, 201
+
+
+def _wants_csv() -> bool:
+    if request.args.get("format") == "csv":
+        return True
+    accept = request.accept_mimetypes
+    return (accept.best_match(["application/json", "text/csv"]) == "text/csv"
+            and accept["text/csv"] > accept["application/json"])
+
+
+def missing_article_json(item: misses.MissingArticle) -> dict:
+    return {
+        "id": item.id,
+        "query": item.query,
+        "language": item.language,
+        "source": item.source,
+        "sources": list(item.sources),
+        "searches": item.searches,
+        "no_results": item.no_results,
+        "not_followed": item.not_followed,
+        "first_seen_at": iso(item.first_seen_at),
+        "last_seen_at": iso(item.last_seen_at),
+        "draft_article_id": item.draft_article_id,
+    }
+
+
+@bp.get("/reports/missing-articles")
+def missing_articles_report():
+    """Searches that found nothing or were not followed, grouped by similar queries, by demand
+    (leads and admins). `from`, `to` (ISO dates), `lang`, `source`, `limit`; CSV on request."""
+    require(api_user(), "reports.view")
+    errors = {}
+    lang = request.args.get("lang") or None
+    if lang not in (None, "all", "fr", "en"):
+        errors["lang"] = "must be fr or en"
+    source = request.args.get("source") or None
+    if source is not None and source not in misses.SOURCES:
+        errors["source"] = "must be one of " + ", ".join(misses.SOURCES)
+    limit = 50
+    try:
+        limit = int(request.args.get("limit", "50"))
+        if not 1 <= limit <= MAX_REPORT_LIMIT:
+            errors["limit"] = f"must be between 1 and {MAX_REPORT_LIMIT}"
+    except ValueError:
+        errors["limit"] = "must be an integer"
+    try:
+        filters = parse_filters(db.session, request.args, utcnow())
+    except Invalid as error:
+        raise Invalid({**error.fields, **errors})
+    if errors:
+        raise Invalid(errors)
+    period = dict(since=filters.start, until=filters.end, language=None if lang == "all" else lang, source=source)
+    items = misses.missing_articles(db.session, limit=limit, **period)
+    if _wants_csv():
+        return Response(to_csv(misses.CSV_HEADER, misses.csv_rows(items)), mimetype="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="missing-articles.csv"'})
+    return {"from": filters.first_day.isoformat(), "to": filters.last_day.isoformat(),
+            "items": [missing_article_json(m) for m in items],
+            "total": misses.count_missing_articles(db.session, **period)}

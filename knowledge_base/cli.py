@@ -1,4 +1,4 @@
-"""`flask --app wsgi kb ...`: rebuild the search index from the database, show its state."""
+"""`flask --app wsgi kb ...`: rebuild the search index from the database, show its state, fold the search log."""
 from __future__ import annotations
 
 import click
@@ -81,3 +81,16 @@ def status_command():
     pending = kb().store.journal_size()
     if pending:
         click.echo(f"journal: {pending} bytes of changes waiting for the next writer")
+
+
+@kb_cli.command("fold-searches")
+def fold_searches_command():
+    """Count the decided searches (no results, followed, or not followed within 30 minutes) into
+    the missing-articles figures, and delete log rows folded more than 30 days ago. The
+    background pass does the same; running both at once is safe."""
+    from helpdesk.extensions import db
+    from helpdesk.models.types import utcnow
+    from knowledge_base.misses import fold_search_log
+
+    folded = fold_search_log(db.session, utcnow())
+    click.echo(f"{folded} searches folded into the missing-articles figures.")

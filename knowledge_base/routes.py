@@ -2,6 +2,8 @@
 customers, no login needed to read). Views parse input, call one service function, render."""
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,8 +12,9 @@ from helpdesk.errors import DomainError, Invalid
 from helpdesk.extensions import db, limiter
 from helpdesk.models import utcnow
 from helpdesk.permissions import require
+from helpdesk.reports.filters import parse_filters
 from helpdesk.text import render_markdown
-from knowledge_base import service
+from knowledge_base import misses, search_log, service
 from knowledge_base.engine import kb
 from knowledge_base.models import ArticleCategory
 
@@ -25,6 +28,15 @@ ARTICLE_FIELDS = ("title", "body", "language", "visibility", "category", "tags",
 def _lang_arg() -> list[str] | None:
     lang = request.args.get("lang")
     return [lang] if lang in ("fr", "en") else None
+
+
+def _same_site(target: str | None) -> str | None:
+    if not target:
+        return None
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
 
 
 def _categories():
@@ -103,6 +115,8 @@ def new_article():
 @kb_bp.route("/articles/<int:article_id>")
 def article(article_id: int):
     item = service.get_article(db.session, article_id)
+    if search_log.mark_followed_from_request(request.args.get("s")):
+        db.session.commit()
     return render_template("kb/article.html", article=item,
                            votes=service.recent_votes(db.session, current_user, article_id),
                            translations=service.translations(db.session, current_user, item))
@@ -190,11 +204,43 @@ def categories():
 def search():
     """Full-page search for staff: articles (internal too) and past tickets with internal notes."""
     text = (request.args.get("q") or "").strip()
-    articles = tickets = None
+    articles = tickets = search_token = None
     if text:
         articles = service.search_articles(db.session, current_user, text, langs=_lang_arg(), limit=20)
         tickets = service.search_tickets(db.session, current_user, text, limit=20)
-    return render_template("kb/search.html", text=text, articles=articles, tickets=tickets)
+        search_token = search_log.log_search(text, langs=_lang_arg(), source="console", results=articles.total)
+    return render_template("kb/search.html", text=text, articles=articles, tickets=tickets, search_token=search_token)
+
+
+@kb_bp.route("/missing")
+def missing():
+    """Missing articles by demand, and deflection per suggested article, over a period."""
+    now = utcnow()
+    filters = parse_filters(db.session, request.args, now)
+    lang = request.args.get("lang") if request.args.get("lang") in ("fr", "en") else None
+    period = dict(since=filters.start, until=filters.end, language=lang)
+    return render_template("kb/missing.html", items=misses.missing_articles(db.session, **period),
+                           total=misses.count_missing_articles(db.session, **period),
+                           deflection=service.deflection_by_article(db.session, filters.start, filters.end,
+                                                                    now=min(filters.end, now)),
+                           start=filters.first_day, end=filters.last_day, lang=lang or "")
+
+
+@kb_bp.post("/missing/<int:miss_id>/draft")
+def draft_missing(miss_id: int):
+    """"Rédiger l'article": a draft titled with the query, then its editor."""
+    article = misses.draft_missing_article(db.session, current_user, miss_id, utcnow())
+    db.session.commit()
+    flash(_("Brouillon créé : complétez l'article puis publiez-le."), "info")
+    return redirect(url_for("kb.edit_article", article_id=article.id))
+
+
+@kb_bp.post("/missing/<int:miss_id>/dismiss")
+def dismiss_missing(miss_id: int):
+    misses.dismiss_missing_article(db.session, current_user, miss_id, utcnow())
+    db.session.commit()
+    flash(_("Recherche ignorée : elle ne sera plus proposée."), "info")
+    return redirect(_same_site(request.form.get("next")) or url_for("kb.missing"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,14 +258,15 @@ def home():
 @limiter.limit("120 per minute")
 def search_page():
     text = (request.args.get("q") or "").strip()
-    result = None
+    result = search_token = None
     if text:
         result = service.search_articles(
             db.session, current_user, text, langs=_lang_arg(), limit=20,
             category_ids=service.resolve_category_ids(db.session, request.args.getlist("category")),
             product_ids=service.resolve_product_ids(db.session, request.args.getlist("product")))
+        search_token = search_log.log_search(text, langs=_lang_arg(), source="help", results=result.total)
     return render_template("kb/help_search.html", text=text, result=result, lang=request.args.get("lang", ""),
-                           categories=_categories())
+                           categories=_categories(), search_token=search_token)
 
 
 @help_bp.route("/categories/<slug>")
@@ -233,6 +280,7 @@ def article(slug: str):
     item = service.readable_article(db.session, current_user, slug=slug)
     now = utcnow()
     service.record_view(db.session, item.id)
+    search_log.mark_followed_from_request(request.args.get("s"))
     if request.args.get("attempt"):
         service.record_suggestion_view(db.session, current_user, item, request.args.get("attempt"),
                                        request.args.get("q"), now)

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import Customer, Message, Product, Tag, Ticket
+from helpdesk.models.types import UTCDateTime
 from helpdesk.permissions import article_audiences, customer_scope, require, scope_articles, scope_tickets
 from helpdesk.tagging import tags_from_input
 from helpdesk.validation import text_field
@@ -643,6 +644,56 @@ def deflection_stats(session: Session, since: datetime, now: datetime) -> Deflec
     rows = session.execute(select(DeflectionEvent.attempt, DeflectionEvent.outcome, DeflectionEvent.created_at)
                            .where(DeflectionEvent.created_at >= since, DeflectionEvent.attempt.is_not(None)))
     return deflection_rate(((a, o, t) for a, o, t in rows), now)
+
+
+@dataclass(frozen=True)
+class ArticleDeflection:
+    """One suggested article: how often it was opened from the new-request form, and what the
+    forms where it was opened became."""
+
+    article_id: int
+    title: str
+    slug: str
+    language: str
+    views: int  # openings from the form
+    attempts: int  # forms in which it was opened
+    deflected: int  # ... abandoned: no request within the window after the form's last view
+    submitted: int  # ... sent anyway
+    pending: int  # too recent to tell
+
+    @property
+    def rate(self) -> float | None:
+        decided = self.deflected + self.submitted
+        return round(self.deflected / decided, 3) if decided else None
+
+
+def deflection_by_article(session: Session, since: datetime, until: datetime, *, now: datetime | None = None,
+                          limit: int = 50, window: timedelta = DEFLECTION_WINDOW) -> list[ArticleDeflection]:
+    """Per suggested article opened in [since, until): views, and the forms where it was opened
+    that were abandoned (deflected) or sent, most viewed first. A form in which two articles were
+    opened counts for both. Decided as in `deflection_rate` (an hour after the form's last view,
+    as of `now`, default `until`), in SQL: one GROUP BY over the forms, one per article."""
+    now = now or until
+    viewed = DeflectionEvent.outcome == "viewed"
+    forms = (select(DeflectionEvent.attempt.label("attempt"),
+                    func.max(case((viewed, DeflectionEvent.created_at))).label("last_view"),
+                    func.max(case((DeflectionEvent.outcome == "submitted", 1), else_=0)).label("sent"))
+             .where(DeflectionEvent.attempt.is_not(None), DeflectionEvent.created_at >= since)
+             .group_by(DeflectionEvent.attempt).subquery())
+    sent = forms.c.sent == 1
+    old_enough = type_coerce(forms.c.last_view, UTCDateTime) <= now - window
+    stmt = (select(Article.id, Article.title, Article.slug, Article.language,
+                   func.count(DeflectionEvent.id).label("views"),
+                   func.count(DeflectionEvent.attempt.distinct()).label("attempts"),
+                   func.count(case((and_(~sent, old_enough), DeflectionEvent.attempt)).distinct()),
+                   func.count(case((sent, DeflectionEvent.attempt)).distinct()),
+                   func.count(case((and_(~sent, ~old_enough), DeflectionEvent.attempt)).distinct()))
+            .join(Article, Article.id == DeflectionEvent.article_id)
+            .join(forms, forms.c.attempt == DeflectionEvent.attempt)
+            .where(viewed, DeflectionEvent.created_at >= since, DeflectionEvent.created_at < until)
+            .group_by(Article.id, Article.title, Article.slug, Article.language)
+            .order_by(func.count(DeflectionEvent.id).desc(), Article.id).limit(limit))
+    return [ArticleDeflection(*row) for row in session.execute(stmt)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -14,10 +14,13 @@ from helpdesk.extensions import db
 from helpdesk.models import Attachment, CustomerProduct, utcnow
 from helpdesk.permissions import require, scope_tickets
 from helpdesk.portal.forms import PortalReplyForm, RequestForm
+from helpdesk.promises import service as promises
 from helpdesk.surveys import rules
 from helpdesk.surveys import service as surveys
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import storage_path, store_attachment
+from knowledge_base import misses
+from knowledge_base.service import record_submission
 
 bp = Blueprint("portal", __name__, template_folder="templates", url_prefix="/portal")
 
@@ -73,9 +76,11 @@ def new_request():
         try:
             now = utcnow()
             ticket = service.create_ticket(db.session, current_user, data, now, channel="portal")
-            from knowledge_base.service import record_submission  # KB deflection: sent after all
-
-            record_submission(db.session, current_user, request.form.get("kb_attempt"), now)
+            # KB deflection: sent after all; with no suggestion opened, the subject was a search that failed.
+            if record_submission(db.session, current_user, request.form.get("kb_attempt"), now) is None:
+                misses.record_request_subject(db.session, form.subject.data, attempt=request.form.get("kb_attempt"),
+                                              suggested=request.form.get("kb_suggested"),
+                                              language=misses.search_language(None, str(get_locale())), now=now)
             upload = form.attachment.data
             if upload and upload.filename:
                 store_attachment(db.session, _attachments_root(), ticket, current_user, upload.stream, upload.filename,
@@ -104,9 +109,11 @@ def ticket(ticket_id: int, form: PortalReplyForm | None = None, status: int = 20
     # Only the ticket's own customer sees their answer (not an org admin following a colleague's request).
     own = item.customer_id is not None and item.customer_id == current_user.customer_id
     answered = surveys.ticket_survey(db.session, item.id) if invitation is None and own and not item.is_open else None
+    promised = promises.visible_promises(current_user, promises.ticket_promises(db.session, item.id))
     return render_template("portal/ticket.html", ticket=item, messages=queries.visible_messages(current_user, item),
                            form=form or PortalReplyForm(), invitation=invitation, survey_answer=answered,
-                           survey_errors=survey_errors or {}, survey_values=survey_values or {}), status
+                           survey_errors=survey_errors or {}, survey_values=survey_values or {},
+                           promises=promised), status
 
 
 @bp.post("/requests/<int:ticket_id>/survey")

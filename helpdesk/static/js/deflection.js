@@ -6,6 +6,9 @@
   var box = document.getElementById("suggestions");
   var subject = document.getElementById("subject");
   var attemptField = document.getElementById("kb_attempt");
+  /* How many articles were suggested for the subject last asked about: sent with the form, so a
+     request sent without opening any counts as a search that found nothing or was not followed. */
+  var shownField = document.getElementById("kb_suggested");
   if (!box || !subject) return;
 
   function token() {
@@ -21,6 +24,7 @@
   function clear() { box.hidden = true; box.textContent = ""; }
 
   function render(items, typed) {
+    if (shownField) shownField.value = String(items.length);
     if (!items.length) { clear(); return; }
     box.textContent = "";
     var title = document.createElement("p");

@@ -123,7 +123,9 @@
       if (q === asked) return;
       asked = q;
       var qs = "?limit=5&q=" + encodeURIComponent(q);
-      Promise.all([getJSON(root.dataset.articlesUrl + qs), getJSON(root.dataset.ticketsUrl + qs)])
+      /* as-you-type: not a submitted search, so not counted for the missing-articles list (record=0);
+         Enter submits the form to /kb/search, which is. */
+      Promise.all([getJSON(root.dataset.articlesUrl + qs + "&record=0"), getJSON(root.dataset.ticketsUrl + qs)])
         .then(function (both) { if (input.value.trim() === q) show(both[0], both[1]); })
         .catch(function () { asked = ""; });
     }
