@@ -1,16 +1,17 @@
-"""Reports over the API (leads and admins); `Accept: text/csv` or `?format=csv` gives the table."""
+"""Reports over the API (leads and admins): the same service functions as the report pages, so the
+same figures for the same filters. `Accept: text/csv` or `?format=csv` gives the table as CSV."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 
 from helpdesk.api import bp
 from helpdesk.api.common import api_user
+from helpdesk.errors import Invalid
 from helpdesk.extensions import db
-from helpdesk.models import utcnow
 from helpdesk.permissions import require
-from helpdesk.reports import satisfaction
-from helpdesk.reports.csv_export import to_csv
-from helpdesk.reports.filters import parse_filters
+from helpdesk.reports import agents, satisfaction, sla, volume
+from helpdesk.reports.exports import csv_download, request_filters
+from helpdesk.reports.filters import ReportFilters
 
 
 def wants_csv() -> bool:
@@ -20,21 +21,67 @@ def wants_csv() -> bool:
     return best == "text/csv" and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
 
 
-def csv_response(name: str, header, rows) -> Response:
-    return Response(to_csv(header, rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{name}.csv"'})
+def _filters() -> ReportFilters:
+    require(api_user(), "reports.view")
+    fmt = request.args.get("format")
+    if fmt not in (None, "", "json", "csv"):
+        raise Invalid({"format": "must be json or csv"})
+    return request_filters(db.session)
+
+
+def _period(filters: ReportFilters) -> dict:
+    return {"from": filters.first_day.isoformat(), "to": filters.last_day.isoformat(), "range": filters.range,
+            "timezone": filters.timezone, "filters": {k: v for k, v in filters.query_args().items()
+                                                      if k not in ("range", "from", "to")}}
 
 
 @bp.get("/reports/satisfaction")
 def satisfaction_report():
-    require(api_user(), "reports.view")
-    filters = parse_filters(db.session, request.args, utcnow().date())
+    filters = _filters()
     report = satisfaction.satisfaction_report(db.session, filters)
     if wants_csv():
-        return csv_response("satisfaction", satisfaction.CSV_HEADER, satisfaction.csv_rows(report))
+        return csv_download(db.session, "satisfaction", filters, report)
     return {
-        "from": filters.start.date().isoformat(), "to": filters.days[-1].isoformat(),
+        **_period(filters),
         "invitations_sent": report.invitations_sent, "response_rate": report.response_rate,
         **satisfaction.figures_json(report.totals),
         "by_day": [{"day": day.isoformat(), **satisfaction.figures_json(s)} for day, s in report.by_day],
     }
+
+
+@bp.get("/reports/sla")
+def sla_report():
+    filters = _filters()
+    report = sla.sla_report(db.session, filters)
+    if wants_csv():
+        return csv_download(db.session, "sla", filters, report)
+    return {**_period(filters), **sla.as_json(report)}
+
+
+@bp.get("/reports/volume")
+def volume_report():
+    """`table=days` (default: per day and channel, with the backlog) or `table=hours` for the CSV."""
+    filters = _filters()
+    table = request.args.get("table") or "days"
+    if table not in ("days", "hours"):
+        raise Invalid({"table": "must be days or hours"})
+    report = volume.volume_report(db.session, filters)
+    if wants_csv():
+        return csv_download(db.session, "volume" if table == "days" else "hours", filters, report)
+    return {**_period(filters), **volume.as_json(report)}
+
+
+@bp.get("/reports/agents")
+def agents_report():
+    filters = _filters()
+    report = agents.agents_report(db.session, filters)
+    if wants_csv():
+        return csv_download(db.session, "agents", filters, report)
+    return {**_period(filters), **agents.as_json(report)}
+
+
+@bp.get("/reports/tickets")
+def tickets_report():
+    """The tickets of the period, one row each: always CSV, streamed (a year fits in constant memory)."""
+    filters = _filters()
+    return csv_download(db.session, "tickets", filters)

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from helpdesk import settings as stored_settings
 from helpdesk.models import Ticket
 from helpdesk.models.tickets import DONE_STATUSES
+from helpdesk.reports.filters import ReportFilters, created_in_period
 
 SETTINGS_KEY = "fcr"
 
@@ -60,3 +61,42 @@ def fcr_condition(settings: FcrSettings):
         Ticket.status.in_(DONE_STATUSES), Ticket.agent_replies <= settings.max_agent_replies,
         Ticket.reopened_count == 0, ~select(later.id).where(later.repeat_of_id == Ticket.id).exists(),
     )
+
+
+@dataclass(frozen=True)
+class ResolutionQuality:
+    """Of the tickets created in a period: how many were resolved, on first contact, and reopened."""
+
+    tickets: int = 0
+    resolved: int = 0  # resolved or closed now
+    first_contact: int = 0  # of those, resolved on first contact (the rule above)
+    ever_resolved: int = 0  # resolved now, or once and reopened since
+    reopened: int = 0  # reopened at least once
+
+    @property
+    def fcr_rate(self) -> float | None:
+        return round(100 * self.first_contact / self.resolved, 1) if self.resolved else None
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return round(100 * self.reopened / self.ever_resolved, 1) if self.ever_resolved else None
+
+    def as_json(self) -> dict:
+        return {"first_contact_resolution": {"resolved": self.resolved, "first_contact": self.first_contact,
+                                             "rate": self.fcr_rate},
+                "reopen": {"resolved": self.ever_resolved, "reopened": self.reopened, "rate": self.reopen_rate}}
+
+
+def quality_columns(settings: FcrSettings):
+    """Aggregate columns for ResolutionQuality (after any grouping columns)."""
+    done = Ticket.status.in_(DONE_STATUSES)
+    return (func.count(Ticket.id), func.count(Ticket.id).filter(done),
+            func.count(Ticket.id).filter(fcr_condition(settings)),
+            func.count(Ticket.id).filter(or_(done, Ticket.reopened_count > 0)),
+            func.count(Ticket.id).filter(Ticket.reopened_count > 0))
+
+
+def resolution_quality(session: Session, filters: ReportFilters) -> ResolutionQuality:
+    """First-contact resolution and reopen rates of the period's tickets: one aggregate query."""
+    row = session.execute(select(*quality_columns(fcr_settings(session))).where(*created_in_period(filters))).one()
+    return ResolutionQuality(*row)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from helpdesk.models import Customer, SurveyInvitation, SurveyResponse, Ticket
+from helpdesk.models import Customer, CustomerProduct, SurveyInvitation, SurveyResponse, Ticket
 from helpdesk.reports.filters import ReportFilters
+from helpdesk.reports.local_time import LocalClock, as_date
 
 
 @dataclass(frozen=True)
@@ -80,33 +81,36 @@ def _where(stmt, filters: ReportFilters, at, *, team, agent):
 
 
 def _scoped(stmt, filters: ReportFilters, ticket_id, customer_id):
-    if filters.priority or filters.channel:
+    if filters.priority or filters.channel or filters.product_id is not None:
         stmt = stmt.join(Ticket, Ticket.id == ticket_id)
         if filters.priority:
             stmt = stmt.where(Ticket.priority == filters.priority)
         if filters.channel:
             stmt = stmt.where(Ticket.channel == filters.channel)
+        if filters.product_id is not None:
+            stmt = stmt.where(Ticket.product_id.in_(
+                select(CustomerProduct.id).where(CustomerProduct.product_id == filters.product_id)))
     if filters.segment:
         stmt = stmt.join(Customer, Customer.id == customer_id).where(Customer.tactical_segment == filters.segment)
     return stmt
 
 
-def _day(session: Session, column):
-    # SQLite keeps times as text: its date() reads them; PostgreSQL casts the timestamp (stored in UTC).
-    return func.date(column) if session.get_bind().dialect.name == "sqlite" else cast(column, Date)
+def answers_select(filters: ReportFilters, *columns):
+    """SELECT `columns` and the Satisfaction figures over the answers the filters keep (group it by
+    those columns). The answer's team and agent are those of the ticket when it was rated."""
+    r = SurveyResponse
+    return _scoped(_where(select(*columns, *_figures()), filters, r.created_at, team=r.team_id, agent=r.agent_id),
+                   filters, r.ticket_id, r.customer_id).select_from(r)
 
 
 def satisfaction_report(session: Session, filters: ReportFilters) -> SatisfactionReport:
-    """Three aggregate queries, whatever the number of answers. The answer's team and agent are those
-    of the ticket when it was rated."""
+    """Three aggregate queries, whatever the number of answers."""
     r = SurveyResponse
-    base = _scoped(_where(select(*_figures()), filters, r.created_at, team=r.team_id, agent=r.agent_id),
-                   filters, r.ticket_id, r.customer_id)
-    totals = Satisfaction(*session.execute(base.select_from(r)).one())
-    day = _day(session, r.created_at).label("day")
-    per_day = _scoped(_where(select(day, *_figures()), filters, r.created_at, team=r.team_id, agent=r.agent_id),
-                      filters, r.ticket_id, r.customer_id).select_from(r).group_by(day).order_by(day)
-    by_day = [(_as_date(row[0]), Satisfaction(*row[1:])) for row in session.execute(per_day)]
+    totals = Satisfaction(*session.execute(answers_select(filters)).one())
+    clock = LocalClock(session.get_bind().dialect.name, filters.timezone, filters.start, filters.end)
+    day = clock.day(r.created_at).label("day")
+    per_day = answers_select(filters, day).group_by(day).order_by(day)
+    by_day = [(as_date(row[0]), Satisfaction(*row[1:])) for row in session.execute(per_day)]
     i = SurveyInvitation
     sent = select(func.count(i.id)).where(i.sent_at.is_not(None))
     sent = sent.join(Ticket, Ticket.id == i.ticket_id).where(i.sent_at >= filters.start, i.sent_at < filters.end)
@@ -118,13 +122,12 @@ def satisfaction_report(session: Session, filters: ReportFilters) -> Satisfactio
         sent = sent.where(Ticket.priority == filters.priority)
     if filters.channel:
         sent = sent.where(Ticket.channel == filters.channel)
+    if filters.product_id is not None:
+        sent = sent.where(Ticket.product_id.in_(
+            select(CustomerProduct.id).where(CustomerProduct.product_id == filters.product_id)))
     if filters.segment:
         sent = sent.join(Customer, Customer.id == i.customer_id).where(Customer.tactical_segment == filters.segment)
     return SatisfactionReport(filters, totals, session.scalar(sent) or 0, by_day)
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 CSV_HEADER = ("day", "responses", "csat_average", "csat_percent", "nps", "promoters", "passives", "detractors",
