@@ -15,7 +15,8 @@ from helpdesk.models import User, utcnow
 from helpdesk.permissions import require
 from helpdesk.surveys import followups
 from helpdesk.tickets import service as tickets
-from knowledge_base.service import deflection_stats
+from knowledge_base.misses import missing_articles
+from knowledge_base.service import deflection_by_article, deflection_stats
 
 bp = Blueprint("lead", __name__, template_folder="templates", url_prefix="/lead")
 
@@ -49,8 +50,10 @@ def _panels(now) -> dict:
 @bp.route("")
 def dashboard():
     now = utcnow()
-    return render_template("lead/dashboard.html", deflection=deflection_stats(db.session, now - timedelta(days=30), now),
-                           **_panels(now))
+    month = now - timedelta(days=30)
+    return render_template("lead/dashboard.html", deflection=deflection_stats(db.session, month, now),
+                           deflection_articles=deflection_by_article(db.session, month, now, now=now, limit=10),
+                           missing=missing_articles(db.session, since=month, until=now, limit=10), **_panels(now))
 
 
 @bp.route("/panels")
@@ -86,3 +89,4 @@ def acknowledge():
     if request.accept_mimetypes.best == "application/json":
         return {"acknowledged": ids}
     return redirect(url_for("lead.dashboard") + "#alerts")
+from helpdesk.lead import reports  # noqa: E402,F401  (report pages register on bp)

@@ -84,20 +84,24 @@ class PassReport:
     surveys_sent: int = 0
     follow_ups_overdue: int = 0
     scores_recomputed: bool = False
+    promises_warned: int = 0
+    promises_broken: int = 0
 
 
 def background_pass(app: Flask, session) -> PassReport:
     """One pass of the background work, for the server's sweeper and `flask sla worker` alike: the
-    SLA sweep, auto-close, survey invitations due and overdue follow-ups, the outbox, and, once a
-    day, the full recompute of customer scores. A part that fails is logged and rolled back (the
+    SLA sweep, auto-close, survey invitations due and overdue follow-ups, promises due (warned,
+    broken), the knowledge-base searches to fold into missing articles, the outbox, and, once a day, the full recompute of customer scores. A part that fails is logged and rolled back (the
     next pass retries it); the others still run."""
     from helpdesk.models.types import utcnow
     from helpdesk.scores.service import recompute_if_due
     from helpdesk.sla.sweep import sweep
+    from helpdesk.promises.service import promise_pass
     from helpdesk.surveys.service import survey_pass
+    from knowledge_base.misses import fold_search_log
 
     report = None
-    sent = overdue = 0
+    sent = overdue = promises_warned = promises_broken = 0
     recomputed = False
     try:
         report = sweep(session, utcnow(), base_url=app.config["BASE_URL"])
@@ -112,6 +116,17 @@ def background_pass(app: Flask, session) -> PassReport:
         log.exception("sending survey invitations failed")
         session.rollback()
     try:
+        promises_warned, promises_broken = promise_pass(session, utcnow())
+        session.commit()
+    except Exception:
+        log.exception("the promise sweep failed")
+        session.rollback()
+    try:
+        fold_search_log(session, utcnow())  # knowledge-base searches nobody followed become misses
+    except Exception:
+        log.exception("folding the knowledge-base search log failed")
+        session.rollback()
+    try:
         send_outbox(app, session)  # breach alerts and survey invitations of this pass leave at once
     except Exception:
         log.exception("sending the outbox failed")
@@ -122,7 +137,7 @@ def background_pass(app: Flask, session) -> PassReport:
     except Exception:  # recompute_if_due schedules a retry; the sweeps go on meanwhile
         log.exception("daily customer-score recompute failed")
         session.rollback()
-    return PassReport(report, sent, overdue, recomputed)
+    return PassReport(report, sent, overdue, recomputed, promises_warned, promises_broken)
 
 
 def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:

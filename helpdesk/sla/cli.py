@@ -62,6 +62,8 @@ def worker_command(interval: float, passes: int) -> None:
                 if result.surveys_sent or result.follow_ups_overdue:
                     click.echo(f"{stamp} {result.surveys_sent} survey invitation(s) sent, "
                                f"{result.follow_ups_overdue} follow-up(s) overdue")
+                if result.promises_warned or result.promises_broken:
+                    click.echo(f"{stamp} promises: {result.promises_warned} warned, {result.promises_broken} broken")
                 if result.scores_recomputed:
                     click.echo(f"{stamp} customer scores recomputed")
             finally:
