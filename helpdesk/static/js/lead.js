@@ -1,7 +1,7 @@
 // Lead dashboard, live: every event that can change a panel (tickets created or updated, SLA
 // warnings and breaches, calls, survey answers, follow-ups, promises) redraws the panels from
 // /lead/panels (one request, coalesced), and the ones a lead must notice also show as a toast.
-// A panel holding the keyboard focus (a reassignment being chosen) is left alone until it is free.
+// A panel holding the keyboard focus or a choice not sent yet is left alone until it is free.
 (function () {
   "use strict";
   var root = document.querySelector("[data-panels-url]");
@@ -38,6 +38,14 @@
     setTimeout(function () { box.remove(); }, 60000);
   }
 
+  // A choice made but not sent yet (a reassignment picked in a list) must survive a redraw.
+  function edited(panel) {
+    return Array.prototype.some.call(panel.querySelectorAll("select"), function (select) {
+      var initial = select.querySelector("option[selected]") || select.options[0];
+      return initial && select.value !== initial.value;
+    });
+  }
+
   var inFlight = false, again = false, timer = null;
   function refresh() {
     if (!root) return;
@@ -51,7 +59,10 @@
         fresh.querySelectorAll("[data-live-panel]").forEach(function (panel) {
           var current = document.getElementById(panel.id);
           if (!current) return;
-          if (current.contains(document.activeElement) && document.activeElement !== document.body) { busy = true; return; }
+          if ((current.contains(document.activeElement) && document.activeElement !== document.body) || edited(current)) {
+            busy = true;
+            return;
+          }
           current.replaceWith(panel);
         });
         if (window.helpdeskCountdowns) window.helpdeskCountdowns();
