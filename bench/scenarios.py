@@ -342,10 +342,12 @@ def _report(path: str, year: bool, api: bool):
 
 
 for _view in ("sla", "volume", "satisfaction", "agents"):
-    scenario(f"reports page {_view}", target=REPORT_TARGET)(_report(f"/lead/reports?view={_view}", year=False, api=False))
+    scenario(f"reports page {_view}", target=REPORT_TARGET)(
+        _report(f"/lead/reports?view={_view}", year=False, api=False))
 for _name in ("sla", "volume", "agents", "satisfaction"):
     scenario(f"api report {_name}", target=REPORT_TARGET)(_report(f"/api/v1/reports/{_name}", year=False, api=True))
-    scenario(f"api report {_name}, year", target=REPORT_TARGET)(_report(f"/api/v1/reports/{_name}", year=True, api=True))
+    scenario(f"api report {_name}, year", target=REPORT_TARGET)(
+        _report(f"/api/v1/reports/{_name}", year=True, api=True))
 
 
 @scenario("report csv tickets, year", n=3, warmup=1, mem_runs=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+
 from babel.dates import format_skeleton
 from flask import abort, render_template, request
 from flask_babel import format_decimal, get_locale
@@ -43,7 +44,8 @@ class ReportPage:
 def page_figures(filters: ReportFilters, view: str) -> ReportPage:
     session = db.session
     if view == "sla":
-        return ReportPage(sla=sla.sla_report(session, filters), deflection=period_deflection(session, filters, utcnow()))
+        return ReportPage(sla=sla.sla_report(session, filters),
+                          deflection=period_deflection(session, filters, utcnow()))
     if view == "volume":
         return ReportPage(volume=volume.volume_report(session, filters))
     if view == "satisfaction":

@@ -91,7 +91,8 @@ def _x_labels(labels: Sequence[str], centre: Callable[[int], float], height: int
     step = max(1, math.ceil(len(labels) / MAX_X_LABELS))
     parts = ['<g class="axis x" fill="#5d6b7a">']
     for i in range(0, len(labels), step):
-        parts.append(f'<text x="{centre(i)}" y="{height - BOTTOM + 16}" text-anchor="middle">{escape(labels[i])}</text>')
+        parts.append(f'<text x="{centre(i)}" y="{height - BOTTOM + 16}" text-anchor="middle">'
+                     f'{escape(labels[i])}</text>')
     parts.append("</g>")
     return parts
 
@@ -147,7 +148,8 @@ def line_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequenc
             parts.append(f'<polyline fill="none" stroke-width="2" points="{" ".join(run)}"/>')
         for i, value in enumerate(s.values):
             if value is not None:
-                parts.append(f'<circle cx="{x(i)}" cy="{y(_clamp(value, y_min, top_value))}" r="2.5" data-value="{value}">'
+                cy = y(_clamp(value, y_min, top_value))
+                parts.append(f'<circle cx="{x(i)}" cy="{cy}" r="2.5" data-value="{value}">'
                              f'{_mark_title(labels[i], s.name, value, value_format)}</circle>')
         parts.append("</g>")
     parts += _legend(series, height) + ["</svg>"]
@@ -215,10 +217,9 @@ def heat_map(chart_id: str, title: str, row_labels: Sequence[str], column_labels
                          f'{_mark_title(f"{row_labels[i]} {column_labels[j]}", None, value, value_format)}</rect>')
     parts.append("</g>")
     legend_y = height - 8
-    parts.append(f'<g class="legend"><text x="{left}" y="{legend_y}">{escape(value_format(0))}</text>'
-                 f'<rect x="{left + 20}" y="{legend_y - 9}" width="12" height="10" fill="{HEAT_COLOUR}" fill-opacity="0.04"/>'
-                 f'<rect x="{left + 34}" y="{legend_y - 9}" width="12" height="10" fill="{HEAT_COLOUR}" fill-opacity="0.5"/>'
-                 f'<rect x="{left + 48}" y="{legend_y - 9}" width="12" height="10" fill="{HEAT_COLOUR}" fill-opacity="1"/>'
+    swatches = "".join(f'<rect x="{left + 20 + 14 * k}" y="{legend_y - 9}" width="12" height="10" fill="{HEAT_COLOUR}" '
+                       f'fill-opacity="{opacity}"/>' for k, opacity in enumerate((0.04, 0.5, 1)))
+    parts.append(f'<g class="legend"><text x="{left}" y="{legend_y}">{escape(value_format(0))}</text>{swatches}'
                  f'<text x="{left + 64}" y="{legend_y}">{escape(value_format(top_value))}</text></g>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -114,7 +114,8 @@ def parse_filters(session: Session, args: Mapping[str, str], now: datetime,
         else:
             team_id, zone = row[0], row[1] or default_timezone
 
-    range_name = (args.get("range") or "").strip() or ("custom" if args.get("from") or args.get("to") else DEFAULT_RANGE)
+    dates_given = bool(args.get("from") or args.get("to"))
+    range_name = (args.get("range") or "").strip() or ("custom" if dates_given else DEFAULT_RANGE)
     if range_name not in RANGES:
         bad("range", "unknown_range", f"must be one of {', '.join(RANGES)}")
         range_name = DEFAULT_RANGE

@@ -52,13 +52,15 @@ class SlaReport:
     quality: ResolutionQuality = ResolutionQuality()
 
 
-def sla_compliance(session: Session, filters: ReportFilters) -> tuple[dict[str, Compliance], dict[str, dict[str, Compliance]]]:
+def sla_compliance(session: Session, filters: ReportFilters
+                   ) -> tuple[dict[str, Compliance], dict[str, dict[str, Compliance]]]:
     """One GROUP BY metric, priority over the clocks started in the period (the totals per metric
     are the sums of the priorities')."""
     c = SlaClock
     rows = session.execute(
         select(c.metric, Ticket.priority, func.count(c.id).filter(c.state == "met"),
-               func.count(c.id).filter(c.state == "breached"), func.count(c.id).filter(c.state.not_in(("met", "breached"))))
+               func.count(c.id).filter(c.state == "breached"),
+               func.count(c.id).filter(c.state.not_in(("met", "breached"))))
         .select_from(c).join(Ticket, Ticket.id == c.ticket_id)
         .where(c.metric.in_(SLA_METRICS), c.started_at >= filters.start, c.started_at < filters.end,
                *ticket_conditions(filters))
