@@ -68,6 +68,9 @@ class SlaClock(db.Model):
         UniqueConstraint("ticket_id", "metric"),
         Index("ix_sla_clocks_state_due_at", "state", "due_at"),
         Index("ix_sla_clocks_state_warn_at", "state", "warn_at"),
+        # The reports: the clocks started in a period, answered from the index alone.
+        Index("ix_sla_clocks_metric_started_at", "metric", "started_at", "state", "stopped_at", "elapsed_seconds",
+              "ticket_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,11 +11,11 @@ from sqlalchemy.orm import selectinload
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Message, Promise, Tag, Ticket, TicketEvent, User
-from helpdesk.models.tickets import OPEN_PREDICATE, PRIORITIES, STATUSES, ticket_tags
+from helpdesk.models.tickets import OPEN_TICKETS, PRIORITIES, STATUSES, ticket_tags
 from helpdesk.permissions import may, require, scope_tickets
 
 VIEWS = ("mine", "team", "unassigned", "at_risk", "breached", "pending", "open", "all")
-_OPEN = text("tickets." + OPEN_PREDICATE)
+_OPEN = OPEN_TICKETS
 
 
 def get_ticket(user, ticket_id: int) -> Ticket:
