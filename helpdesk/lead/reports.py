@@ -4,17 +4,15 @@ as CSV (/lead/reports/<name>.csv). One report per view, so that a view costs one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
-from babel.dates import format_skeleton
 from flask import abort, render_template, request
-from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from helpdesk.extensions import db
+from helpdesk.lead.formatting import business_duration, number, percent, short_day
 from helpdesk.lead.routes import bp
 from helpdesk.models import Product, Team, User, utcnow
 from helpdesk.models.customers import CHANNELS, TACTICAL_SEGMENTS
@@ -91,35 +89,6 @@ def problem_messages() -> dict[str, str]:
             "unknown_agent": _("Agent inconnu."),
             "unknown_product": _("Produit inconnu."),
             "not_a_choice": _("Valeur non proposée.")}
-
-
-# --- formatting --------------------------------------------------------------------------------------
-
-def business_duration(seconds: float | None) -> str:
-    """Business time as people say it: 45 s, 12 min, 3 h 05 min (hours are business hours)."""
-    if seconds is None:
-        return "—"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{format_decimal(value, format='#,##0.0')} %"
-
-
-def number(value: float | None, digits: int = 0) -> str:
-    if value is None:
-        return "—"
-    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
-
-
-def short_day(day: date) -> str:
-    return format_skeleton("MMMd", day, locale=str(get_locale()))
 
 
 # --- charts ------------------------------------------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from helpdesk.errors import DomainError
 from helpdesk.extensions import db
 from helpdesk.lead import service
+from helpdesk.lead.formatting import business_duration, number, percent
 from helpdesk.models import User, utcnow
 from helpdesk.permissions import require
 from helpdesk.surveys import followups
@@ -33,6 +34,8 @@ def _panels(now) -> dict:
     session = db.session
     return {
         "now": now,
+        "today_figures": service.today_figures(session, now, current_app.config["BABEL_DEFAULT_TIMEZONE"]),
+        "duration": business_duration, "percent": percent, "number": number,
         "at_risk": service.at_risk(session, now),
         "breached": service.breached(session),
         "backlog": service.backlog(session, now),

@@ -7,35 +7,12 @@
   var root = document.querySelector("[data-panels-url]");
   var fr = (document.documentElement.lang || "fr") === "fr";
   var T = fr ? { negative: "Réponse négative à une enquête : ", overdue: "Rappel client en retard : ", warning: "SLA à risque : ticket #",
-                 breached: "SLA dépassé : ticket #", promise: "Promesse non tenue : ticket #", open: "Voir", close: "Fermer" }
+                 breached: "SLA dépassé : ticket #", promise: "Promesse non tenue : ticket #" }
              : { negative: "Unhappy survey answer: ", overdue: "Customer call-back overdue: ", warning: "SLA at risk: ticket #",
-                 breached: "SLA breached: ticket #", promise: "Promise broken: ticket #", open: "Open", close: "Close" };
-  var toasts = document.createElement("div");
-  toasts.className = "toasts";
-  toasts.setAttribute("aria-live", "polite");
-  document.body.appendChild(toasts);
+                 breached: "SLA breached: ticket #", promise: "Promise broken: ticket #" };
 
-  function toast(text, href, urgent) {
-    var box = document.createElement("div");
-    box.className = "toast" + (urgent ? " toast-urgent" : "");
-    box.setAttribute("role", urgent ? "alert" : "status");
-    var span = document.createElement("span");
-    span.textContent = text;
-    box.appendChild(span);
-    if (href) {
-      var link = document.createElement("a");
-      link.href = href;
-      link.textContent = T.open;
-      box.appendChild(link);
-    }
-    var close = document.createElement("button");
-    close.type = "button";
-    close.className = "link";
-    close.textContent = T.close;
-    close.addEventListener("click", function () { box.remove(); });
-    box.appendChild(close);
-    toasts.appendChild(box);
-    setTimeout(function () { box.remove(); }, 60000);
+  function toast(text, href, urgent, key) {
+    if (window.helpdeskToast) window.helpdeskToast(text, href, urgent, key);
   }
 
   // A choice made but not sent yet (a reassignment picked in a list) must survive a redraw.
@@ -96,7 +73,9 @@
       schedule();
     });
     socket.on("promise:broken", function (data) {
-      toast(T.promise + (data.number || data.ticket_id), "/console/tickets/" + data.ticket_id, true);
+      // The same key as the console's toast for the owner's own promise (live.js): one toast, not two.
+      toast(T.promise + (data.number || data.ticket_id), "/console/tickets/" + data.ticket_id, true,
+            "promise:broken:" + data.promise_id);
       schedule();
     });
     socket.on("survey:negative", function (data) {

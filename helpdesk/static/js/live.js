@@ -1,4 +1,5 @@
-// Live console: screen-pop on incoming calls, queue and ticket pages kept current, presence on tickets.
+// Live console: screen-pop on incoming calls, queue and ticket pages kept current, presence on tickets,
+// toasts for the agent's own promises coming due or broken (toast.js).
 // Talks to the Socket.IO namespace /console with the browser session; pages work without it.
 (function () {
   "use strict";
@@ -12,13 +13,31 @@
     incoming: "Appel entrant", unknown: "Appelant inconnu", create: "Créer la fiche client", pick: "Plusieurs fiches pour ce numéro : qui appelle ?",
     notes: "Notes d'appel", ticket: "Créer un ticket", link: "Rattacher au ticket n°", linkBtn: "Rattacher", taken: "Appel pris par ",
     ended: "Appel terminé", missed: "Appel manqué", close: "Fermer", wrap: "Appel terminé : créez ou rattachez un ticket, puis fermez.",
-    offline: "Connexion perdue, reconnexion…", viewing: "Aussi sur ce ticket : ", typing: " écrit une réponse…", changed: "Ce ticket vient d'être modifié par quelqu'un d'autre.", reload: "Recharger"
+    offline: "Connexion perdue, reconnexion…", viewing: "Aussi sur ce ticket : ", typing: " écrit une réponse…", changed: "Ce ticket vient d'être modifié par quelqu'un d'autre.", reload: "Recharger",
+    promiseDue: "Promesse due à {time} : ticket #{number} — {what}", promiseBroken: "Promesse non tenue : ticket #{number}"
   } : {
     incoming: "Incoming call", unknown: "Unknown caller", create: "Create customer record", pick: "Several records share this number: who is calling?",
     notes: "Call notes", ticket: "Create a ticket", link: "Link to ticket no.", linkBtn: "Link", taken: "Call taken by ",
     ended: "Call ended", missed: "Missed call", close: "Close", wrap: "Call ended: create or link a ticket, then close.",
-    offline: "Connection lost, reconnecting…", viewing: "Also on this ticket: ", typing: " is typing a reply…", changed: "This ticket was just changed by someone else.", reload: "Reload"
+    offline: "Connection lost, reconnecting…", viewing: "Also on this ticket: ", typing: " is typing a reply…", changed: "This ticket was just changed by someone else.", reload: "Reload",
+    promiseDue: "Promise due at {time}: ticket #{number} — {what}", promiseBroken: "Promise broken: ticket #{number}"
   };
+  // Times as the pages write them: in the helpdesk's display zone, not the browser's.
+  var zone = document.documentElement.getAttribute("data-timezone") || undefined;
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, name) { return values[name] === undefined ? "" : String(values[name]); });
+  }
+  function clockTime(iso) {
+    var when = new Date(iso);
+    if (isNaN(when.getTime())) return "";
+    var options = { hour: "2-digit", minute: "2-digit" };
+    try {
+      return when.toLocaleTimeString(fr ? "fr-FR" : "en-GB", Object.assign({ timeZone: zone }, options));
+    } catch (e) {  // an unknown zone name: the browser's own
+      return when.toLocaleTimeString(fr ? "fr-FR" : "en-GB", options);
+    }
+  }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -187,6 +206,19 @@
       status.appendChild(btn);
     }
   }
+
+  // --- the agent's own promises ------------------------------------------------------------------
+  // The user room brings them; the team and ticket rooms bring colleagues' too, and a lead hears every
+  // team's: only the owner's own are toasted, each event once (keyed by promise).
+  function promiseToast(name, template, urgent) {
+    socket.on(name, function (data) {
+      if (!window.helpdeskToast || me === null || data.owner_id !== me) return;
+      var text = fill(template, { time: clockTime(data.due_at), number: data.number || data.ticket_id, what: data.what });
+      window.helpdeskToast(text, "/console/tickets/" + data.ticket_id, urgent, name + ":" + data.promise_id);
+    });
+  }
+  promiseToast("promise:warning", T.promiseDue, false);
+  promiseToast("promise:broken", T.promiseBroken, true);
 
   // --- presence on a ticket ----------------------------------------------------------------------
   var presence = null;
