@@ -1,9 +1,15 @@
-"""python -m bench.reports --instance DIR [--database-url URL] [--days 30,365] [--today YYYY-MM-DD] [--n 10]
+"""python -m bench.reports --instance DIR [--database-url URL] [--prepare] [--days 30,365] [--today YYYY-MM-DD] [--n 10]
 
-Times each report's service function (the one the page and the API call) on an existing data set of
-any size, in one process with the app, without HTTP: p50 / p95 / max and SQL statements per call,
-for each period length ending on --today (default: the last ticket's day). For data sets that the
-main harness cannot log into (e.g. a copy of bench.scores' 1M tickets); see README.md.
+Times the lead's dashboard, its live redraw, each report page and API report, and the year's
+tickets CSV on an existing data set of any size: requests through the app in this process (no
+socket), as the lead, p50 / p95 / max and SQL statements per request, for each period length ending
+on --today (default: the last ticket's day). For data sets that the
+main harness cannot log into (e.g. bench.scores' 1M tickets); see README.md.
+
+--prepare (once per data set; skipped when done) gives a data set built by bench.scores what its
+generator leaves out and the reports filter and group by: a lead to log in as, 4 teams and 40 agents, every ticket a
+team and an assignee (round-robin), 0-2 public agent replies, survey answers their ticket's agent
+and team, and a promise on one ticket in 20 (four in five kept), then ANALYZE.
 """
 from __future__ import annotations
 
@@ -17,6 +23,10 @@ from bench.registry import QueryCounter, percentile
 from bench.scenarios import make_app
 
 
+LEAD = ("bench-lead@example.com", "bench-lead-password")
+VIEWS = ("sla", "volume", "satisfaction", "agents")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__.split("\n\n")[1])
     p.add_argument("--instance", required=True, help="instance folder (SQLite database, unless --database-url)")
@@ -24,42 +34,125 @@ def main(argv=None) -> int:
     p.add_argument("--days", default="30,365", help="comma-separated period lengths")
     p.add_argument("--today", default=None, help="last day of the periods (default: the newest ticket's)")
     p.add_argument("--n", type=int, default=10)
+    p.add_argument("--prepare", action="store_true", help="add teams, agents, assignments and promises first")
+    p.add_argument("--no-csv", action="store_true", help="skip the year's tickets CSV")
     args = p.parse_args(argv)
 
     from sqlalchemy import func, select
 
     from helpdesk.extensions import db
     from helpdesk.models import Ticket
-    from helpdesk.reports import agents, satisfaction, sla, volume
-    from helpdesk.reports.filters import parse_filters
 
-    reports = {"sla": sla.sla_report, "volume": volume.volume_report, "agents": agents.agents_report,
-               "satisfaction": satisfaction.satisfaction_report}
     app = make_app(args.instance, args.database_url)
     with app.app_context():
         session = db.session
-        counter = QueryCounter(db.engine)
+        if args.prepare:
+            prepare(session)
         newest = session.scalar(select(func.max(Ticket.created_at)))
         today = date.fromisoformat(args.today) if args.today else newest.date()
-        print(f"{'report':14} {'days':>5} {'tickets':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'q/call':>6}")
-        for days in (int(d) for d in args.days.split(",")):
-            filters = parse_filters(session, {"from": (today - timedelta(days=days - 1)).isoformat(),
-                                              "to": today.isoformat()}, datetime.now(timezone.utc))
-            tickets = session.scalar(select(func.count(Ticket.id)).where(
-                Ticket.created_at >= filters.start, Ticket.created_at < filters.end))
-            for name, report in reports.items():
-                report(session, filters)  # warm-up
-                timings, before = [], counter.count
-                for _ in range(args.n):
-                    started = time.perf_counter()
-                    report(session, filters)
-                    timings.append((time.perf_counter() - started) * 1000)
-                timings.sort()
-                p95 = percentile(timings, 95)
-                print(f"{name:14} {days:5d} {tickets:8d} {statistics.median(timings):8.1f} {p95:8.1f} "
-                      f"{timings[-1]:8.1f} {(counter.count - before) / args.n:6.1f}", flush=True)
+        counter = QueryCounter(db.engine)
         db.session.remove()
+
+    client = app.test_client()
+    r = client.post("/login", data={"email": LEAD[0], "password": LEAD[1]})
+    assert r.status_code in (302, 303), f"login as {LEAD[0]}: {r.status_code} (run with --prepare once)"
+    token = client.post("/api/v1/auth/token", json={"email": LEAD[0], "password": LEAD[1], "name": "bench"})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+
+    def timed(label: str, days: int | str, url: str, n: int, **kw) -> None:
+        get(url, **kw)  # warm-up
+        timings, before, size = [], counter.count, 0
+        for _ in range(n):
+            started = time.perf_counter()
+            size = get(url, **kw)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        print(f"{label:26} {days:>5} {statistics.median(timings):8.1f} {percentile(timings, 95):8.1f} "
+              f"{timings[-1]:8.1f} {(counter.count - before) / n:6.1f} {size / 1024:9.0f}", flush=True)
+
+    def get(url: str, headers=None) -> int:
+        """The whole body, read piece by piece as a browser downloading it would."""
+        r = client.get(url, headers=headers, buffered=False)
+        try:
+            size = sum(len(piece) for piece in r.iter_encoded())
+            assert r.status_code == 200, f"GET {url}: {r.status_code}"
+        finally:
+            r.close()
+        return size
+
+    print(f"{'GET':26} {'days':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'q/req':>6} {'kB':>9}")
+    timed("/lead (dashboard)", "-", "/lead", args.n)
+    timed("/lead/panels (live redraw)", "-", "/lead/panels", args.n)
+    for days in (int(d) for d in args.days.split(",")):
+        query = f"range=custom&from={(today - timedelta(days=days - 1)).isoformat()}&to={today.isoformat()}"
+        for view in VIEWS:
+            timed(f"page {view}", days, f"/lead/reports?view={view}&{query}", args.n)
+        for view in VIEWS:
+            timed(f"api {view}", days, f"/api/v1/reports/{view}?{query}", args.n, headers=headers)
+    if not args.no_csv:
+        import tracemalloc
+
+        query = f"range=custom&from={(today - timedelta(days=364)).isoformat()}&to={today.isoformat()}"
+        tracemalloc.start()
+        timed("tickets.csv, a year", 365, f"/lead/reports/tickets.csv?{query}", 1)
+        print(f"  tickets.csv: Python peak {tracemalloc.get_traced_memory()[1] / 1_048_576:.1f} MB", flush=True)
+        tracemalloc.stop()
     return 0
+
+
+TEAMS, AGENTS, PROMISE_EVERY = 4, 40, 20
+
+
+def prepare(session) -> None:
+    from sqlalchemy import func, insert, select, text
+
+    from helpdesk.models import Promise, Team, Ticket, User
+
+    if session.scalar(select(func.count(Team.id)).where(Team.name.like("Bench team %"))):
+        print("prepare: done before", file=sys.stderr)
+        return
+    started = time.perf_counter()
+    now = datetime.now(timezone.utc)
+    session.execute(insert(Team), [{"name": f"Bench team {k}", "created_at": now, "updated_at": now}
+                                   for k in range(1, TEAMS + 1)])
+    session.execute(insert(User), [{"email": f"bench-agent{k}@example.com", "name": f"Agent {k}", "role": "agent",
+                                    "locale": "fr", "active": True, "availability": "offline",
+                                    "is_org_admin": False, "created_at": now} for k in range(1, AGENTS + 1)])
+    from helpdesk.auth.security import hash_password
+
+    session.execute(insert(User), [{"email": LEAD[0], "name": "Bench lead", "role": "lead", "locale": "fr",
+                                    "active": True, "availability": "offline", "is_org_admin": False,
+                                    "password_hash": hash_password(LEAD[1]), "created_at": now}])
+    first_team = session.scalar(select(func.min(Team.id)).where(Team.name.like("Bench team %")))
+    first_agent = session.scalar(select(func.min(User.id)).where(User.email.like("bench-agent%")))
+    session.execute(text("UPDATE tickets SET assignee_id = :agent + (id * 7) % :agents, team_id = :team + id % :teams, "
+                         "agent_replies = id % 3"),
+                    {"agent": first_agent, "agents": AGENTS, "team": first_team, "teams": TEAMS})
+    session.execute(text("UPDATE survey_responses SET agent_id = (SELECT assignee_id FROM tickets t "
+                         "WHERE t.id = survey_responses.ticket_id), team_id = (SELECT team_id FROM tickets t "
+                         "WHERE t.id = survey_responses.ticket_id)"))
+    rows = session.execute(select(Ticket.id, Ticket.customer_id, Ticket.assignee_id, Ticket.created_at)
+                           .where(Ticket.id % PROMISE_EVERY == 0)).all()
+    promises = []
+    for ticket_id, customer_id, owner_id, created in rows:
+        created = created.replace(tzinfo=timezone.utc) if created.tzinfo is None else created
+        due = created + timedelta(days=1)
+        kept = (ticket_id // PROMISE_EVERY) % 5 != 4
+        settled = due < now
+        promises.append({"ticket_id": ticket_id, "customer_id": customer_id, "owner_id": owner_id,
+                         "created_by_id": owner_id, "what": "Rappeler le client", "due_at": due,
+                         "warn_at": due - timedelta(hours=1), "created_at": created,
+                         "state": ("kept" if kept else "broken") if settled else "pending",
+                         "kept_by": "reply" if kept and settled else None,
+                         "kept_at": due - timedelta(hours=3) if kept and settled else None,
+                         "broken_at": due if settled and not kept else None})
+    for k in range(0, len(promises), 10_000):
+        session.execute(insert(Promise), promises[k:k + 10_000])
+    session.commit()
+    session.execute(text("ANALYZE"))
+    session.commit()
+    print(f"prepare: {TEAMS} teams, {AGENTS} agents, {len(rows)} tickets assigned, {len(promises)} promises "
+          f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
 if __name__ == "__main__":

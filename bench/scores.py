@@ -66,6 +66,7 @@ def parse_args(argv=None):
     p.add_argument("--customers", type=int, default=100_000)
     p.add_argument("--orders", type=int, default=1_000_000)
     p.add_argument("--tickets", type=int, default=1_000_000)
+    p.add_argument("--days", type=int, default=730, help="the orders, tickets and calls span the last N days")
     p.add_argument("--responses", type=int, default=200_000, help="survey answers (at most one per resolved ticket)")
     p.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in the instance folder)")
     p.add_argument("--instance", default=None, help="default bench/.data/scores-<customers>-<orders>-<tickets>[-pg]")
@@ -80,7 +81,7 @@ def parse_args(argv=None):
 def instance_for(args) -> Path:
     if args.instance:
         return Path(args.instance).resolve()
-    suffix = "-pg" if args.database_url else ""
+    suffix = ("" if args.days == 730 else f"-{args.days}d") + ("-pg" if args.database_url else "")
     return ROOT / "bench" / ".data" / f"scores-{args.customers}-{args.orders}-{args.tickets}{suffix}"
 
 
@@ -99,9 +100,10 @@ def prepare(args, dataset: Dataset, log=_log) -> dict:
     with open(dataset.instance / ".bench-lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         wanted = {"generator": GENERATOR_VERSION, "customers": args.customers, "orders": args.orders,
-                  "tickets": args.tickets, "responses": args.responses, "database": args.database_url or "sqlite"}
+                  "tickets": args.tickets, "responses": args.responses, "days": args.days,
+                  "database": args.database_url or "sqlite"}
         marker = _read_marker(dataset.instance)
-        if marker.get("complete") and all(marker.get(k) == v for k, v in wanted.items()):
+        if marker.get("complete") and all(marker.get(k, 730 if k == "days" else None) == v for k, v in wanted.items()):
             log(f"data set: reusing {dataset.instance} "
                 f"(built {marker.get('built_at')} in {marker.get('build_seconds')} s)")
             dataset._flask("db", "upgrade", log=log)  # an older data set follows the schema
@@ -114,7 +116,7 @@ def prepare(args, dataset: Dataset, log=_log) -> dict:
         dataset._flask("db", "upgrade", log=log)
         cmd = [sys.executable, "-m", "bench.scores", "--build-only", "--customers", str(args.customers),
                "--orders", str(args.orders), "--tickets", str(args.tickets), "--responses", str(args.responses),
-               "--instance", str(dataset.instance)]
+               "--days", str(args.days), "--instance", str(dataset.instance)]
         if args.database_url:
             cmd += ["--database-url", args.database_url]
         # In a child process, so that this one's peak RSS is the recompute's, not the generator's.
@@ -289,7 +291,7 @@ def build(args) -> dict:
     limit = now_ts - 60  # nothing happens in the last minute
     dt = w.stamp
     n_c, n_o, n_t = args.customers, args.orders, args.tickets
-    two_years = 730 * DAY
+    span = args.days * DAY
 
     # Customers: created over 5 years; how much they buy and how often they call are skewed
     # (log-normal weights), some never bought anything, some never called.
@@ -298,8 +300,8 @@ def build(args) -> dict:
     calls = [0.0 if rng.random() < 0.2 else (0.3 + math.sqrt(b)) * rng.lognormvariate(0, 0.9) for b in buys]
     ids = range(1, n_c + 1)
 
-    def since(customer_id: int) -> float:  # a date in the last two years, after the customer's creation
-        start = max(created[customer_id - 1], now_ts - two_years)
+    def since(customer_id: int) -> float:  # a date in the last --days, after the customer's creation
+        start = max(created[customer_id - 1], now_ts - span)
         return start + rng.random() * (limit - start)
 
     # Tickets, first pass: who, when and in which status (ids follow the creation time).
