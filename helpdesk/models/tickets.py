@@ -64,8 +64,9 @@ class Ticket(db.Model):
         Index("ix_tickets_status_sla_due_at", "status", "sla_due_at", "id"),
         _open_index("ix_tickets_open_sla_due_at", "sla_due_at", "id"),
         _open_index("ix_tickets_open_sla_state", "sla_state", "sla_due_at", "id"),
-        _open_index("ix_tickets_open_team_id", "team_id", "sla_due_at", "id"),
-        _open_index("ix_tickets_open_assignee_id", "assignee_id", "sla_due_at", "id"),
+        # The queue views read these in order; the lead's backlog and agents panels count from them alone.
+        _open_index("ix_tickets_open_team_id", "team_id", "sla_due_at", "id", "assignee_id", "sla_state", "created_at"),
+        _open_index("ix_tickets_open_assignee_id", "assignee_id", "sla_due_at", "id", "sla_state"),
         Index("ix_tickets_customer_id_created_at", "customer_id", "created_at"),
         Index("ix_tickets_created_at", "created_at"),
         # The reports: the tickets resolved in a period, per day and channel, from the index alone.
