@@ -6,14 +6,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, literal, null, select, tuple_
+from sqlalchemy import and_, case, null, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from helpdesk.models import Customer, SlaClock, Team, Ticket, User
 from helpdesk.models.tickets import DONE_STATUSES
-from helpdesk.models.types import UTCDateTime
 from helpdesk.reports.fcr import fcr_condition, fcr_settings
-from helpdesk.reports.filters import ReportFilters, created_in_period
+from helpdesk.reports.filters import ReportFilters, ticket_conditions
 
 PAGE_SIZE = 1000
 
@@ -44,11 +43,15 @@ def ticket_rows(session: Session, filters: ReportFilters, page_size: int = PAGE_
             .outerjoin(User, User.id == Ticket.assignee_id))
     for metric, clock in clocks.items():
         stmt = stmt.outerjoin(clock, and_(clock.ticket_id == Ticket.id, clock.metric == metric))
-    stmt = stmt.where(*created_in_period(filters)).order_by(Ticket.created_at, Ticket.id).limit(page_size)
+    stmt = (stmt.where(Ticket.created_at < filters.end, *ticket_conditions(filters))
+            .order_by(Ticket.created_at, Ticket.id).limit(page_size))
     after = None
     while True:
-        page = stmt if after is None else stmt.where(
-            tuple_(Ticket.created_at, Ticket.id) > tuple_(literal(after[0], UTCDateTime()), literal(after[1])))
+        # Each page starts the index range at the last row read: a single lower bound on created_at
+        # (a row-value comparison, or a second bound beside the period's, made SQLite scan from the
+        # period's start on every page: 115 s instead of seconds for a year at 1M tickets).
+        page = (stmt.where(Ticket.created_at >= filters.start) if after is None else
+                stmt.where(Ticket.created_at >= after[0], or_(Ticket.created_at > after[0], Ticket.id > after[1])))
         rows = session.execute(page).all()
         for row in rows:
             (created, _id, number, subject, customer, team, agent, channel, priority, status, first_response,

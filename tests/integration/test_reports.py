@@ -365,6 +365,24 @@ def test_the_ticket_export_reads_page_by_page(app, week):
     assert [row[8] for row in whole] == sorted(row[8] for row in whole)
 
 
+def test_tickets_created_at_the_same_instant_are_each_exported_once_across_pages(app, week):
+    """A page may end in the middle of tickets sharing one creation time (a bulk import): the next
+    page goes on after the last one read, by id, and loses or repeats none."""
+    from helpdesk.extensions import db
+    from helpdesk.reports.filters import parse_filters
+    from helpdesk.reports.ticket_export import ticket_rows
+
+    with app.app_context():
+        same = db.session.execute(text("SELECT created_at FROM tickets WHERE id = :t"), {"t": week["t2"]}).scalar()
+        db.session.execute(text("UPDATE tickets SET created_at = :at WHERE id IN (:a, :b, :c, :d)"),
+                           {"at": same, "a": week["t2"], "b": week["t3"], "c": week["t4"], "d": week["t6"]})
+        db.session.commit()
+        filters = parse_filters(db.session, {"from": "2026-03-02", "to": "2026-03-08"}, datetime.now(UTC))
+        for size in (1, 2, 3):
+            numbers = [row[0] for row in ticket_rows(db.session, filters, page_size=size)]
+            assert len(numbers) == len(set(numbers)) == 7, size
+
+
 @pytest.mark.parametrize("name, first_cell", [("sla", "metric"), ("volume", "day"), ("hours", "weekday"),
                                               ("agents", "agent_id"), ("satisfaction", "day")])
 def test_every_table_downloads_from_the_page_and_the_api(client, week, name, first_cell):
