@@ -43,18 +43,20 @@ def at_risk(session: Session, now: datetime, *, limit: int = PANEL_ROWS) -> Tick
 
 
 def breached(session: Session, *, limit: int = PANEL_ROWS) -> TicketList:
-    """Open tickets whose SLA is breached now, the longest overdue first."""
-    return _ticket_list(session, and_(OPEN_TICKETS, Ticket.sla_state == "breached"), limit)
+    """Open tickets whose SLA is breached now, the longest overdue first; those with no due time
+    now (their clocks paused while waiting for the customer) last, on every database."""
+    return _ticket_list(session, and_(OPEN_TICKETS, Ticket.sla_state == "breached"), limit,
+                        order=(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id))
 
 
-def _ticket_list(session: Session, where, limit: int) -> TicketList:
+def _ticket_list(session: Session, where, limit: int, order=(Ticket.sla_due_at, Ticket.id)) -> TicketList:
     """The first `limit` tickets (the partial index on open tickets' sla_due_at, read in order) and
     how many there are in all, counted apart from the index alone: a window count over the list
     would read every matching ticket's row and its joins to keep 20 (9,000 of them at 1M tickets)."""
     items = list(session.scalars(
         select(Ticket).where(where)
         .options(joinedload(Ticket.assignee), joinedload(Ticket.team), joinedload(Ticket.customer))
-        .order_by(Ticket.sla_due_at, Ticket.id).limit(limit)
+        .order_by(*order).limit(limit)
     ).unique())
     return TicketList(items, session.scalar(select(func.count(Ticket.id)).where(where)))
 

@@ -65,6 +65,26 @@ def test_at_risk_and_breached_panels_list_what_needs_attention_soonest_first(cli
     assert "Ticket late" in breached and "Ticket soon" not in breached
 
 
+def test_breached_panel_lists_the_longest_overdue_first_and_paused_ones_last(app, client, floor, auth):
+    """A breached ticket waiting for the customer has no due time (its clocks are paused): it comes
+    after those still overdue, whatever the database's place for NULLs."""
+    from helpdesk.extensions import db
+
+    now = utcnow()
+    with app.app_context():
+        for subject, status, due in (("Paused breach", "pending_customer", None),
+                                     ("Recent breach", "open", now - timedelta(hours=1)),
+                                     ("Oldest breach", "open", now - timedelta(days=3))):
+            ticket = Ticket(subject=subject, status=status, team_id=floor["team"], created_at=now - timedelta(days=4),
+                            updated_at=now, sla_state="breached", sla_due_at=due)
+            db.session.add(ticket)
+        db.session.commit()
+    auth.login("lead@example.com")
+    panel = section(client.get("/lead").get_data(as_text=True), "breached")
+    order = [panel.index(s) for s in ("Oldest breach", "Ticket late", "Recent breach", "Paused breach")]
+    assert order == sorted(order)
+
+
 def test_backlog_counts_open_tickets_by_team_and_age(app, client, floor, auth):
     from helpdesk.lead.service import backlog
 
