@@ -18,7 +18,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from helpdesk.models import OutboxMessage
+from helpdesk.mail.addressing import new_message_id, new_reply_token
+from helpdesk.models import OutboxMessage, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,33 @@ class MailSettings:
                    Path(instance_path) / "outbox")
 
 
+def sender_domain(sender: str) -> str:
+    """example.com from "Support <support@example.com>"."""
+    return sender.rsplit("@", 1)[-1].strip(" >").lower()
+
+
+def enqueue(session: Session, *, to: str, subject: str, text: str, html: str | None, kind: str, now: datetime,
+            sender: str, ticket: Ticket | None = None, headers: dict | None = None) -> OutboxMessage:
+    """An e-mail written in the caller's transaction (sent after commit, by deliver_pending): it
+    goes out if and only if the change that caused it commits. Its Message-ID is given now and
+    carries the ticket's reply token, so the answer finds the ticket."""
+    if ticket is not None and not ticket.reply_token:
+        ticket.reply_token = new_reply_token()
+    token = ticket.reply_token if ticket is not None else None
+    row = OutboxMessage(to_address=to, subject=subject[:300], body_text=text, body_html=html, headers=headers or None,
+                        created_at=now, attempts=0, kind=kind, ticket_id=ticket.id if ticket is not None else None,
+                        message_id=new_message_id(sender_domain(sender), token))
+    session.add(row)
+    return row
+
+
 def build_email(row: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to_address
     message["Subject"] = row.subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(idstring=f"outbox{row.id}", domain=sender.rsplit("@", 1)[-1].strip(">"))
+    message["Message-ID"] = row.message_id or make_msgid(idstring=f"outbox{row.id}", domain=sender_domain(sender))
     for key, value in (row.headers or {}).items():
         message[key] = str(value)
     message.set_content(row.body_text)

@@ -1,7 +1,8 @@
 """The domain model, one module per aggregate; importing this package registers every table."""
 from helpdesk.models.types import UTCDateTime, utcnow
-from helpdesk.models.users import ApiToken, Team, User, team_members, ROLES, STAFF_ROLES
+from helpdesk.models.users import ApiToken, Team, User, UserToken, team_members, ROLES, STAFF_ROLES
 from helpdesk.models.customers import (
+    ConsentEvent,
     Customer,
     CustomerEmail,
     CustomerPhone,
@@ -26,10 +27,10 @@ from helpdesk.models.calls import CallLog
 from helpdesk.models.surveys import FollowUp, SurveyInvitation, SurveyResponse
 from helpdesk.models.settings import Setting
 from helpdesk.models.promises import AlertAcknowledgement, Promise
-from helpdesk.models.outbox import OutboxMessage
+from helpdesk.models.outbox import InboundEmail, OutboxMessage
 
 __all__ = [
-    "AlertAcknowledgement", "ApiToken", "Attachment", "Promise", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
+    "AlertAcknowledgement", "ApiToken", "ConsentEvent", "InboundEmail", "UserToken", "Attachment", "Promise", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
     "CustomerEmail", "CustomerPhone", "FollowUp", "Setting", "CustomerProduct", "Interaction", "Message", "Order",
     "Organization", "OutboxMessage", "Product", "ROLES", "SLAPolicy", "STAFF_ROLES", "SlaClock",
     "SurveyInvitation", "SurveyResponse", "Tag", "Team", "Ticket", "TicketEvent", "TicketLink",

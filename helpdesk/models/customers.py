@@ -66,6 +66,7 @@ class Customer(db.Model):
     consent_email: Mapped[bool] = mapped_column(Boolean, default=True)
     consent_sms: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_surveys: Mapped[bool] = mapped_column(Boolean, default=True)
+    consent_marketing: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     notes: Mapped[Optional[str]] = mapped_column(Text)  # "what to know about this customer"
     external_ref: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
 
@@ -107,6 +108,25 @@ class Customer(db.Model):
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.name}>"
+
+
+CONSENTS = ("email", "sms", "surveys", "marketing")
+
+
+class ConsentEvent(db.Model):
+    """Each change of one of a customer's consents, with its date and where it was given or
+    withdrawn: the proof a regulator asks for (the current value stays on Customer)."""
+
+    __tablename__ = "consent_events"
+    __table_args__ = (Index("ix_consent_events_customer_id_recorded_at", "customer_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    consent: Mapped[str] = mapped_column(String(16))  # one of CONSENTS
+    granted: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(16))  # portal, signup, agent, import, email
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # who changed it
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CustomerPhone(db.Model):

@@ -96,6 +96,10 @@ class Ticket(db.Model):
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
 
+    # The secret an e-mail reply carries (in its reply address and our Message-IDs) to land on this
+    # ticket: a forged From alone cannot post here. Made when the first e-mail about it goes out.
+    reply_token: Mapped[Optional[str]] = mapped_column(String(32), unique=True, index=True)
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_response_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

@@ -82,6 +82,12 @@ class User(UserMixin, db.Model):
     is_org_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Set when the user proved the address is theirs (portal sign-up link); staff created by an admin
+    # are trusted as given.
+    email_verified_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    # Stamped into each web session at login; raising it (password reset, deactivation, a lower role)
+    # ends every session stamped before.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     customer: Mapped[Optional["Customer"]] = relationship(foreign_keys=[customer_id])
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
@@ -99,6 +105,25 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} ({self.role})>"
+
+
+USER_TOKEN_PURPOSES = ("verify_email", "reset_password", "invite")
+
+
+class UserToken(db.Model):
+    """A single-use link sent by e-mail (address verification, password reset, invitation): only
+    its SHA-256 is stored; it expires, and is spent by the first use."""
+
+    __tablename__ = "user_tokens"
+    __table_args__ = (Index("ix_user_tokens_user_id_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
 
 class ApiToken(db.Model):

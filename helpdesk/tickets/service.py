@@ -160,8 +160,10 @@ def _staff_user(session: Session, value: Any, errors: dict, field_name: str = "a
 # --- create -------------------------------------------------------------------------------------
 
 
-def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, channel: str = "api") -> Ticket:
-    """A new ticket with its first message. Customers always create for themselves."""
+def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, channel: str = "api",
+                  email_message_id: str | None = None) -> Ticket:
+    """A new ticket with its first message. Customers always create for themselves.
+    `email_message_id`: the Message-ID of the e-mail it came in (threading, duplicates)."""
     require(actor, "ticket.create")
     errors: dict[str, str] = {}
     subject = data.get("subject")
@@ -204,6 +206,7 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
         ticket=ticket, author_id=actor.id, author_customer_id=customer.id if (customer and not staff) else None,
         kind="reply", from_customer=not staff or bool(data.get("on_behalf_of_customer", True)),
         body=render_markdown(body), body_source=body, channel=channel, created_at=now, attachments=[],
+        email_message_id=email_message_id,
     )
     session.add(first)
     if customer is not None:
@@ -396,8 +399,10 @@ def _user_names(session: Session, ids: list[int]) -> dict[int, str]:
 
 
 def add_message(session: Session, actor: User | None, ticket_id: int, data: dict, now: datetime, *,
-                channel: str = "api", from_customer: bool | None = None, author_customer: Customer | None = None) -> Message:
-    """A public reply or an internal note. Customer replies reopen; the first agent reply opens."""
+                channel: str = "api", from_customer: bool | None = None, author_customer: Customer | None = None,
+                email_message_id: str | None = None) -> Message:
+    """A public reply or an internal note. Customer replies reopen; the first agent reply opens.
+    `email_message_id`: the Message-ID of the e-mail it came in."""
     ticket = get_for_update(session, ticket_id)
     if actor is not None:
         require(actor, "ticket.reply", ticket, hide=True)
@@ -417,6 +422,7 @@ def add_message(session: Session, actor: User | None, ticket_id: int, data: dict
         author_customer_id=(author_customer.id if author_customer else (ticket.customer_id if from_customer else None)),
         kind="note" if internal else "reply", from_customer=from_customer,
         body=render_markdown(body), body_source=body, channel=channel, created_at=now,
+        email_message_id=email_message_id,
     )
     session.add(message)
     if not internal:
