@@ -63,6 +63,31 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or "support@helpdesk.local"
+    MAIL_USE_SSL = _bool(os.environ.get("MAIL_USE_SSL"))  # implicit TLS (port 465); MAIL_USE_TLS is STARTTLS
+    MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 20)
+    MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)  # then the message is failed, listed for admins
+    # Where customers' answers go; replies carry the ticket's token as support+t-<token>@... (the
+    # mailbox must accept plus-addressing). Defaults to the sender's address.
+    MAIL_REPLY_ADDRESS = os.environ.get("MAIL_REPLY_ADDRESS") or None
+
+    # Mail in: a message is at most this big (larger ones are quarantined); a sender opens at most
+    # this many new tickets per hour (the rest are quarantined), so a mail loop cannot flood the queue.
+    MAIL_MAX_BYTES = _int("MAIL_MAX_BYTES", 25 * 1024 * 1024)
+    MAIL_NEW_TICKETS_PER_HOUR = _int("MAIL_NEW_TICKETS_PER_HOUR", 20)
+    # An IMAP(S) mailbox read by the background pass when IMAP_HOST is set.
+    IMAP_HOST = os.environ.get("IMAP_HOST") or None
+    IMAP_PORT = _int("IMAP_PORT", 993)
+    IMAP_SSL = _bool(os.environ.get("IMAP_SSL"), True)
+    IMAP_USERNAME = os.environ.get("IMAP_USERNAME") or None
+    IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD") or None
+    IMAP_FOLDER = os.environ.get("IMAP_FOLDER") or "INBOX"
+
+    # The customer portal: e-mailed links, and how long a solved request can be reopened.
+    VERIFY_EMAIL_HOURS = _int("VERIFY_EMAIL_HOURS", 48)
+    RESET_PASSWORD_MINUTES = _int("RESET_PASSWORD_MINUTES", 60)
+    ACCOUNT_EMAIL_RATE_LIMIT = os.environ.get("ACCOUNT_EMAIL_RATE_LIMIT") or "5 per hour"  # sign-up, forgot password
+    PORTAL_REOPEN_DAYS = _int("PORTAL_REOPEN_DAYS", 14)
+    PORTAL_MAX_ATTACHMENTS = _int("PORTAL_MAX_ATTACHMENTS", 5)
 
     CTI_TOKEN = os.environ.get("CTI_TOKEN") or None
     DEFAULT_PHONE_REGION = os.environ.get("DEFAULT_PHONE_REGION") or "FR"
@@ -87,6 +112,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"
     WTF_CSRF_ENABLED = False
     LOGIN_RATE_LIMIT = "1000 per minute"
+    ACCOUNT_EMAIL_RATE_LIMIT = "1000 per minute"
     PASSWORD_HASH_PROFILE = "fast"
     BACKGROUND_TASKS = False
     CTI_TOKEN = "test-cti-token"
