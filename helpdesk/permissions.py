@@ -54,6 +54,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "reports.view": frozenset({"lead", "admin"}),
     "macro.manage": frozenset({"lead", "admin"}),
     "survey.manage": frozenset({"admin"}),
+    # Mail that did not go through: failed outgoing (resend), quarantined incoming (re-process).
+    "mail.manage": frozenset({"admin"}),
     # Service recovery: staff see follow-ups (the card shows them); team leads close them.
     "follow_up.view": STAFF,
     "follow_up.list": STAFF,
@@ -101,6 +103,18 @@ def may(user: Any, action: str, obj: Any = None) -> bool:
         if role in STAFF:
             return True
         return _customer_owns_ticket(user, obj)
+    if action == "portal.organization.view":
+        # An org admin follows every request of their organization in the portal.
+        customer = getattr(user, "customer", None)
+        return (role == "customer" and bool(getattr(user, "is_org_admin", False)) and customer is not None
+                and customer.organization_id is not None)
+    if action == "attachment.download":
+        # obj: the Attachment. Customers get the files of public replies on their tickets only,
+        # never those of internal notes (nor loose files not on a message).
+        if role in STAFF:
+            return True
+        message = getattr(obj, "message", None)
+        return message is not None and message.kind == "reply" and _customer_owns_ticket(user, message.ticket)
     if action in {"ticket.update", "ticket.note", "ticket.assign", "ticket.merge", "ticket.internal.view"}:
         return role in STAFF
     if action in {"customer.view", "customer.update"}:

@@ -19,3 +19,6 @@ def _admins_only():
 @bp.route("")
 def home():
     return render_template("admin/home.html", overview=admin_overview())
+
+
+from helpdesk.admin import mail  # noqa: E402,F401  (its routes register on bp)

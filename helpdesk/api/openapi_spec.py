@@ -469,6 +469,24 @@ SCHEMAS["FollowUpClose"] = body({
     "outcome": string(enum=FOLLOW_UP_OUTCOMES), "note": string("What was done."),
 }, required=("outcome", "note"))
 
+# Mail (admin)
+SCHEMAS["OutgoingMail"] = obj({
+    "id": ID, "to": string(format="email"), "subject": string(),
+    "kind": string("acknowledgement, reply, resolved, verify_email, reset_password...; null for alerts and surveys.",
+                   null=True),
+    "ticket_id": integer(null=True), "attempts": integer(minimum=0),
+    "last_error": string("The SMTP server's last answer, or the connection error.", null=True),
+    "created_at": moment(), "next_attempt_at": moment("When the next try is due (back-off); null: at once.", null=True),
+    "failed_at": moment("Given up (MAIL_MAX_ATTEMPTS, or refused for good): never retried unless resent.", null=True),
+    "sent_at": moment(null=True),
+}, "An outgoing e-mail.")
+SCHEMAS["QuarantinedEmail"] = obj({
+    "id": ID, "received_at": moment(), "sender": string("The From address, lower-cased.", null=True),
+    "subject": string(null=True), "state": string(enum=("processed", "ignored", "quarantined")),
+    "reason": string("Why it was held (or ignored).", null=True), "size": integer(minimum=0),
+    "ticket_id": integer("The ticket it became or joined, once processed.", null=True),
+}, "An incoming e-mail, as kept.")
+
 # Reports
 _period = {
     "from": day("First day (included)."), "to": day("Last day (included)."), "range": string(enum=RANGES),
@@ -564,6 +582,7 @@ PATH_DESCRIPTIONS = {
     "ticket_id": "A ticket's id.", "customer_id": "A customer's id.", "promise_id": "A promise's id.",
     "attachment_id": "An attachment's id.", "article_id": "An article's id.", "calendar_id": "A calendar's id.",
     "policy_id": "An SLA policy's id.", "follow_up_id": "A follow-up's id.",
+    "outbox_id": "An outgoing e-mail's id.", "inbound_id": "An incoming e-mail's id.",
     # Per view ("view.name") where one name means different things.
     "cti_compat.token": "The CTI secret (CTI_TOKEN), for PBX bridges that cannot send a header.",
     "get_survey.token": "The token of the e-mailed survey link.",
@@ -778,6 +797,20 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                                       errors=(403,))},
     "put_survey_settings": _update("Change survey settings (admin)", "Surveys", ok=ref("SurveySettings"),
                                    body_schema=ref("SurveySettingsUpdate"), errors=(403,)),
+    # Mail
+    "list_failed_mail": {"get": op(
+        "Outgoing e-mails given up on (admin)", "Administration", ok=page_of(ref("OutgoingMail")), params=PAGE,
+        errors=(400, 403), description="Newest first: MAIL_MAX_ATTEMPTS failures, or a permanent (5xx) refusal.")},
+    "resend_mail": {"post": op(
+        "Send a failed e-mail again (admin)", "Administration", ok=ref("OutgoingMail"), errors=(403, 404),
+        description="Back in the queue with fresh attempts: the next delivery pass sends it.")},
+    "list_quarantined_mail": {"get": op(
+        "Incoming e-mails held in quarantine (admin)", "Administration", ok=page_of(ref("QuarantinedEmail")),
+        params=PAGE, errors=(400, 403))},
+    "reprocess_mail": {"post": op(
+        "Run a quarantined e-mail through the inbound rules again (admin)", "Administration",
+        ok=ref("QuarantinedEmail"), errors=(403, 404),
+        description="Answers the e-mail as it is afterwards: processed, ignored, or still quarantined.")},
     # Surveys
     "get_survey": {"get": op(
         "A survey invitation, by its e-mailed token", "Surveys", auth="none", ok=ref("SurveyInvitation"),

@@ -10,12 +10,12 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from helpdesk.mail.addressing import new_message_id, new_reply_token
@@ -23,24 +23,31 @@ from helpdesk.models import OutboxMessage, Ticket
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 8  # MAIL_MAX_ATTEMPTS's default
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
 class MailSettings:
     server: str | None
     port: int
-    use_tls: bool
+    use_tls: bool  # STARTTLS on a plain connection
     username: str | None
     password: str | None
     sender: str
     outbox_dir: Path
+    use_ssl: bool = False  # implicit TLS (SMTPS, port 465)
+    timeout: float = 20
+    max_attempts: int = MAX_ATTEMPTS
 
     @classmethod
     def from_config(cls, config, instance_path: str) -> "MailSettings":
         return cls(config.get("MAIL_SERVER"), int(config.get("MAIL_PORT") or 25), bool(config.get("MAIL_USE_TLS")),
                    config.get("MAIL_USERNAME"), config.get("MAIL_PASSWORD"), config["MAIL_DEFAULT_SENDER"],
-                   Path(instance_path) / "outbox")
+                   Path(instance_path) / "outbox", use_ssl=bool(config.get("MAIL_USE_SSL")),
+                   timeout=float(config.get("MAIL_TIMEOUT_SECONDS") or 20),
+                   max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or MAX_ATTEMPTS))
 
 
 def sender_domain(sender: str) -> str:
@@ -78,10 +85,30 @@ def build_email(row: OutboxMessage, sender: str, now: datetime) -> EmailMessage:
     return message
 
 
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try: 1, 2, 4... minutes, at most an hour."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LAST_RETRY)
+
+
+def is_permanent(error: Exception) -> bool:
+    """The server said no for good (5xx) to this recipient or this message: retrying cannot help.
+    A refused sender or a 4xx is about the server or our settings: retried."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
+
+
 def deliver_pending(session: Session, settings: MailSettings, now: datetime, *, limit: int = 100) -> int:
-    """Send up to `limit` unsent messages; returns how many went out. Commits per message."""
+    """Send up to `limit` messages due (never sent, not given up, back-off over); returns how many went
+    out. Commits per message. A failure counts an attempt and waits retry_delay; after
+    settings.max_attempts, or at once on a permanent refusal, the message is failed: kept, shown to
+    admins (who may resend it), never retried on its own. When the server cannot be reached the pass
+    stops there: the other messages were not tried, so they lose no attempt."""
     rows = list(session.scalars(
-        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_ATTEMPTS)
+        select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+                                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
         .order_by(OutboxMessage.id).limit(limit)
     ))
     if not rows:
@@ -91,39 +118,67 @@ def deliver_pending(session: Session, settings: MailSettings, now: datetime, *, 
     try:
         for row in rows:
             message = build_email(row, settings.sender, now)
+            connecting = False
             try:
                 if settings.server:
-                    smtp = smtp or _connect(settings)
+                    if smtp is None:
+                        connecting = True
+                        smtp = _connect(settings)
+                        connecting = False
                     smtp.send_message(message)
                 else:
                     settings.outbox_dir.mkdir(parents=True, exist_ok=True)
                     (settings.outbox_dir / f"{now:%Y%m%d-%H%M%S}-{row.id}.eml").write_bytes(bytes(message))
             except (smtplib.SMTPException, OSError) as exc:
-                row.attempts += 1
-                row.last_error = f"{type(exc).__name__}: {exc}"[:500]
+                _record_failure(row, exc, settings.max_attempts, now)
                 session.commit()
-                log.warning("mail %s to %s not sent: %s", row.id, row.to_address, exc)
-                if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
+                log.warning("mail %s to %s not sent (attempt %s): %s", row.id, row.to_address, row.attempts, exc)
+                # SMTPException is an OSError too: only a broken connection (not a refusal) drops it.
+                broken = isinstance(exc, smtplib.SMTPServerDisconnected) or not isinstance(exc, smtplib.SMTPException)
+                if connecting or broken:
+                    if smtp is not None:
+                        _close(smtp)
                     smtp = None
+                    if connecting:
+                        break
                 continue
             row.attempts += 1
             row.sent_at = now
             row.last_error = None
+            row.next_attempt_at = None
             session.commit()
             sent += 1
     finally:
         if smtp is not None:
-            try:
-                smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
+            _close(smtp)
     return sent
 
 
+def _record_failure(row: OutboxMessage, error: Exception, max_attempts: int, now: datetime) -> None:
+    row.attempts = (row.attempts or 0) + 1
+    row.last_error = f"{type(error).__name__}: {error}"[:500]
+    if is_permanent(error) or row.attempts >= max_attempts:
+        row.failed_at = now
+        row.next_attempt_at = None
+    else:
+        row.next_attempt_at = now + retry_delay(row.attempts)
+
+
 def _connect(settings: MailSettings) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(settings.server, settings.port, timeout=20)
-    if settings.use_tls:
-        smtp.starttls(context=ssl.create_default_context())
+    if settings.use_ssl:
+        smtp = smtplib.SMTP_SSL(settings.server, settings.port, timeout=settings.timeout,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout)
+        if settings.use_tls:
+            smtp.starttls(context=ssl.create_default_context())
     if settings.username:
         smtp.login(settings.username, settings.password or "")
     return smtp
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()

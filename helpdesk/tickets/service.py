@@ -35,6 +35,8 @@ from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, 
 from helpdesk.text import render_markdown
 from helpdesk.tickets import lifecycle
 from helpdesk.surveys import service as surveys
+from helpdesk.mail import notify
+from helpdesk.mail.addressing import new_reply_token
 
 NUMBER_OFFSET = 10000
 MAX_BODY = 100_000
@@ -196,7 +198,7 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
         subject=subject.strip(), customer=customer, requester_id=actor.id if not staff else None,
         channel=channel, status="new", priority=priority, type=ticket_type, team=team, product=product,
         created_at=now, updated_at=now, sla_clocks=[], tags=tags or [], agent_replies=0, reopened_count=0,
-        repeat_of_id=repeat_of,
+        repeat_of_id=repeat_of, reply_token=new_reply_token(),  # born with it: mails never need a second UPDATE
     )
     if assignee is None and team is not None and team.auto_assign:
         assignee = round_robin_assignee(session, team)
@@ -222,6 +224,7 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
         {"ticket_id": ticket.id, **lifecycle.event_values(actor.id, action, now, field_name, old, new, data)}
         for action, field_name, old, new, data in events
     ])
+    notify.ticket_created(session, ticket, first, now)
     _announce(session, "ticket:created", ticket)
     return ticket
 
@@ -381,6 +384,8 @@ def _after_status_change(session: Session, ticket: Ticket, old: str, new: str, n
     resolved = new in DONE_STATUSES and old not in DONE_STATUSES
     reopened = new in OPEN_STATUSES and old in DONE_STATUSES
     if resolved:
+        if new == "resolved":
+            notify.ticket_resolved(session, ticket, now)  # before the survey's queries flush the ticket
         surveys.schedule_after_resolution(session, ticket, now)
     elif reopened:
         ticket.reopened_count = (ticket.reopened_count or 0) + 1
@@ -438,6 +443,8 @@ def add_message(session: Session, actor: User | None, ticket_id: int, data: dict
         new_status = lifecycle.status_after_message(ticket.status, from_customer=from_customer, public=True)
         if new_status != ticket.status:
             _apply_change(session, ticket, actor, "status", ticket.status, new_status, now)
+        if not from_customer:
+            notify.agent_replied(session, ticket, message, now)
     ticket.updated_at = now
     # The version moves with every change so a page open on the old state learns it is stale.
     _touch(ticket)
