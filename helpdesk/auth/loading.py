@@ -1,8 +1,14 @@
-"""Who is making this request: the session's user in a browser, a bearer token's owner on the API."""
+"""Who is making this request: the session's user in a browser, a bearer token's owner on the API.
+
+A web session carries the user's `session_version` with their id ("12:3", in the session and in the
+remember-me cookie alike); raising the version (password reset or change) ends every session
+stamped before. A session with a bare id ("12", from before versions) counts as version 0.
+"""
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import login_user
 
 from helpdesk.errors import Unauthorized
 from helpdesk.extensions import csrf, db, login_manager
@@ -17,6 +23,26 @@ def bearer_token() -> str | None:
     return None
 
 
+def session_user_id(user: User) -> str:
+    return f"{user.id}:{user.session_version or 0}"
+
+
+def parse_session_user_id(value) -> tuple[int, int] | None:
+    """(user id, session version) from a session's stamp, or None when it is not one."""
+    raw_id, _sep, raw_version = str(value).partition(":")
+    try:
+        return int(raw_id), int(raw_version or 0)
+    except ValueError:
+        return None
+
+
+def log_in(user: User, remember: bool = False) -> None:
+    """Open a web session for the user, stamped with their current session version."""
+    login_user(user, remember=remember)
+    # Flask-Login stored user.get_id(); the stamp replaces it (the remember cookie is written from it).
+    session["_user_id"] = session_user_id(user)
+
+
 def init_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -24,11 +50,13 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        try:
-            user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
+        stamp = parse_session_user_id(user_id)
+        if stamp is None:
             return None
-        return user if user is not None and user.active else None
+        user = db.session.get(User, stamp[0])
+        if user is None or not user.active or stamp[1] != (user.session_version or 0):
+            return None
+        return user
 
     @login_manager.request_loader
     def load_user_from_token(req):

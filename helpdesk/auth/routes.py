@@ -5,10 +5,11 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from helpdesk.auth.forms import LoginForm
-from helpdesk.auth.service import authenticate
+from helpdesk.auth.loading import log_in
+from helpdesk.auth.service import awaits_confirmation, check_credentials
 from helpdesk.extensions import db, limiter
 from helpdesk.models import utcnow
 
@@ -50,17 +51,22 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+    unverified = False
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data, utcnow())
+        user = check_credentials(form.email.data, form.password.data, utcnow())
         if user is None:
             db.session.rollback()
             form.password.errors.append(_("E-mail ou mot de passe incorrect."))
+        elif awaits_confirmation(user):
+            # Only someone who knows the password learns that the account waits for its confirmation.
+            db.session.rollback()
+            unverified = True
         else:
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            log_in(user, remember=form.remember.data)
             return redirect(_safe_next(form.next.data) or landing_url(user))
-    status = 200 if request.method == "GET" or not form.errors else 400
-    return render_template("auth/login.html", form=form), status
+    status = 200 if request.method == "GET" or not (form.errors or unverified) else 400
+    return render_template("auth/login.html", form=form, unverified=unverified), status
 
 
 @bp.route("/logout", methods=["GET", "POST"])

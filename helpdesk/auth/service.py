@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from helpdesk.auth.security import (
@@ -18,7 +18,7 @@ from helpdesk.auth.security import (
 )
 from helpdesk.errors import Conflict, Invalid
 from helpdesk.extensions import db
-from helpdesk.models import ApiToken, Customer, Team, User
+from helpdesk.models import ApiToken, Customer, Team, User, utcnow
 from helpdesk.models.users import ROLES
 
 
@@ -33,8 +33,9 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def authenticate(email: str, password: str, now: datetime) -> User | None:
-    """The active user with this e-mail and password, or None (same cost whether or not it exists)."""
+def check_credentials(email: str, password: str, now: datetime) -> User | None:
+    """The active user with this e-mail and password, verified address or not, or None (same cost
+    whether or not the account exists). The login page uses it to explain an unverified address."""
     user = find_user_by_email(email or "")
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.active:
@@ -43,6 +44,43 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
         user.password_hash = hash_password(password)
     user.last_login_at = now
     return user
+
+
+def awaits_confirmation(user: User) -> bool:
+    """A portal sign-up whose address is not proved yet: it cannot log in nor get an API token. (Accounts
+    made by an admin, the API, the CLI or the demo are trusted as given, stamped or not; a sign-up is
+    the only way to a customer account without a customer card.)"""
+    return user.role == "customer" and user.email_verified_at is None and user.customer_id is None
+
+
+def authenticate(email: str, password: str, now: datetime) -> User | None:
+    """The user who may log in with this e-mail and password: active, right password, and not a
+    sign-up still waiting for its address to be confirmed."""
+    user = check_credentials(email, password, now)
+    if user is None or awaits_confirmation(user):
+        return None
+    return user
+
+
+def end_sessions(user: User, now: datetime) -> None:
+    """End every web session and revoke every API token of the user (the password that opened them
+    changed). The caller re-stamps the session doing the change (see auth.loading.log_in)."""
+    # An SQL increment, so two changes racing both count.
+    user.session_version = User.session_version + 1
+    db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False)
+    )
+    db.session.flush()
+    db.session.refresh(user, ["session_version"])
+
+
+def set_password(user: User, password: str, now: datetime) -> None:
+    """A new password for the user; every other session and API token ends."""
+    if problem := password_problem(password or ""):
+        raise Invalid({"password": problem})
+    user.password_hash = hash_password(password)
+    end_sessions(user, now)
 
 
 @dataclass(frozen=True)
@@ -91,8 +129,11 @@ def create_user(
     password: str | None = None,
     team_ids: list[int] | None = None,
     locale: str = "fr",
+    now: datetime | None = None,
 ) -> User:
-    """A new account. A customer account is linked to the Customer with the same e-mail (made if none)."""
+    """A new account made by an admin, the API or the CLI: its address is trusted as given (portal
+    sign-ups go through helpdesk.auth.accounts and prove theirs). A customer account is linked to
+    the Customer with the same e-mail (made if none)."""
     fields: dict[str, str] = {}
     try:
         email = normalise_email(email or "")
@@ -121,6 +162,7 @@ def create_user(
         password_hash=hash_password(password) if password else None,
         active=True,
         availability="offline" if role != "customer" else "offline",
+        email_verified_at=now or utcnow(),
     )
     user.teams = teams
     if role == "customer":
