@@ -32,9 +32,10 @@ def _submit(client, alice, **data):
 
 
 def test_customer_submits_a_request_about_a_product_with_a_file(app, client, alice):
-    response = _submit(client, alice, attachment=(io.BytesIO(b"%PDF-1.4 facture"), "facture.pdf"))
+    response = _submit(client, alice, attachments=(io.BytesIO(b"%PDF-1.4 facture"), "facture.pdf"))
     assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    ticket_id = int(re.search(r"/requests/(\d+)/submitted", response.headers["Location"]).group(1))
+    page = client.get(f"/portal/requests/{ticket_id}").get_data(as_text=True)
     assert "La box redémarre sans arrêt" in page and "Depuis hier soir." in page and "facture.pdf" in page
     from helpdesk.extensions import db
     from helpdesk.models import Ticket
@@ -62,29 +63,29 @@ def test_another_customers_product_is_refused(app, client, alice, factory):
         theirs_id = theirs.id
     response = _submit(client, alice, product_id=str(theirs_id))
     assert response.status_code == 400
-    assert "not a product of this customer" in response.get_data(as_text=True)
+    assert "Choisissez un de vos produits" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Ticket).count() == 0
 
 
 def test_customer_answers_closes_and_reopens(client, alice):
-    location = _submit(client, alice).headers["Location"]
-    ticket_id = int(re.search(r"/requests/(\d+)", location).group(1))
+    ticket_id = int(re.search(r"/requests/(\d+)/submitted", _submit(client, alice).headers["Location"]).group(1))
+    location = f"/portal/requests/{ticket_id}"
     assert client.post(f"/portal/requests/{ticket_id}/reply", data={"body": "Toujours pareil ce matin."}).status_code == 302
     assert "Toujours pareil ce matin." in client.get(location).get_data(as_text=True)
     client.post(f"/portal/requests/{ticket_id}/status", data={"status": "closed"})
     page = client.get(location).get_data(as_text=True)
-    assert "Rouvrir la demande" in page
+    assert ">Rouvrir<" in page
     client.post(f"/portal/requests/{ticket_id}/status", data={"status": "open"})
-    assert "clôturer" in client.get(location).get_data(as_text=True)
+    assert "Mon problème est résolu" in client.get(location).get_data(as_text=True)
 
 
 def test_internal_notes_and_other_customers_tickets_stay_hidden(app, client, alice, factory, auth):
     from helpdesk.extensions import db
     from helpdesk.models import Message
 
-    location = _submit(client, alice).headers["Location"]
-    ticket_id = int(re.search(r"/requests/(\d+)", location).group(1))
+    ticket_id = int(re.search(r"/requests/(\d+)/submitted", _submit(client, alice).headers["Location"]).group(1))
+    location = f"/portal/requests/{ticket_id}"
     with app.app_context():
         db.session.add(Message(ticket_id=ticket_id, kind="note", body="<p>Client à surveiller</p>"))
         db.session.commit()
