@@ -67,6 +67,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from helpdesk.auth.routes import bp as auth_bp
     from helpdesk.console import bp as console_bp
     from helpdesk.macros import bp as macros_bp
+    from helpdesk.mail.inbound.routes import bp as inbound_mail_bp
     from helpdesk.admin.routes import bp as admin_bp
     from helpdesk.lead.routes import bp as lead_bp
     from helpdesk.portal import bp as portal_bp
@@ -77,6 +78,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     app.register_blueprint(admin_bp)
     app.register_blueprint(console_bp)
     app.register_blueprint(macros_bp)
+    app.register_blueprint(inbound_mail_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -90,6 +90,51 @@ def mail_send_command():
     click.echo(f"sent {total} message(s)")
 
 
+# sysexits.h: what an MTA's pipe transport understands. 75 asks it to keep the mail and retry.
+EX_TEMPFAIL = 75
+
+
+@mail_cli.command("ingest")
+@click.argument("file", type=click.File("rb"), default="-")
+def mail_ingest_command(file):
+    """Turn one RFC 5322 message (FILE, or standard input as an MTA pipes it) into a ticket or a
+    reply. Exits 0 once the message is stored (processed, ignored or quarantined), 75 (EX_TEMPFAIL)
+    when the database is unavailable, so that the MTA delivers it again later."""
+    import sys
+
+    from sqlalchemy.exc import OperationalError
+
+    from helpdesk.mail.inbound.service import ingest
+    from helpdesk.models import utcnow
+
+    raw = file.read()
+    try:
+        row = ingest(db.session, raw, source="pipe", now=utcnow())
+    except OperationalError as error:  # database down, unreachable or locked past the retries
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; nothing to undo
+            pass
+        click.echo(f"temporary failure, try again later: {error.orig}", err=True)
+        sys.exit(EX_TEMPFAIL)
+    click.echo(f"{row.state} inbound e-mail {row.id}" + (f": {row.reason}" if row.reason else "")
+               + (f" (ticket {row.ticket_id})" if row.ticket_id else ""))
+
+
+@mail_cli.command("poll")
+def mail_poll_command():
+    """Read the configured IMAP mailbox once (IMAP_HOST, IMAP_USERNAME, IMAP_PASSWORD, IMAP_FOLDER)."""
+    from flask import current_app
+
+    from helpdesk.mail.inbound.imap import ImapSettings, poll_mailbox
+
+    settings = ImapSettings.from_config(current_app.config)
+    if settings is None:
+        raise click.ClickException("IMAP_HOST is not set: no mailbox to read")
+    report = poll_mailbox(db.session, settings)
+    click.echo(report.summary())
+
+
 @tickets_cli.command("auto-close")
 def auto_close_command():
     """Close tickets resolved AUTO_CLOSE_DAYS ago or more (also done by the background sweeper)."""

@@ -78,6 +78,17 @@ def send_outbox(app: Flask, session) -> int:
     return deliver_pending(session, MailSettings.from_config(app.config, app.instance_path), utcnow())
 
 
+def poll_inbound_mailbox(app: Flask, session):
+    """One pass over the IMAP mailbox when IMAP_HOST is set (else nothing): new mail becomes tickets and replies."""
+    from helpdesk.mail.inbound.imap import ImapSettings, poll_mailbox
+    from helpdesk.mail.inbound.service import InboundSettings
+
+    settings = ImapSettings.from_config(app.config)
+    if settings is None:
+        return None
+    return poll_mailbox(session, settings, inbound=InboundSettings.from_app(app))
+
+
 @dataclass(frozen=True)
 class PassReport:
     sweep: Any = None  # the SLA sweep's report (None when it failed)
@@ -125,6 +136,11 @@ def background_pass(app: Flask, session) -> PassReport:
         fold_search_log(session, utcnow())  # knowledge-base searches nobody followed become misses
     except Exception:
         log.exception("folding the knowledge-base search log failed")
+        session.rollback()
+    try:
+        poll_inbound_mailbox(app, session)  # before the outbox: acknowledgements of new tickets leave this pass
+    except Exception:  # an unreachable or refusing IMAP server must not stop the rest of the pass
+        log.exception("reading the IMAP mailbox failed")
         session.rollback()
     try:
         send_outbox(app, session)  # breach alerts and survey invitations of this pass leave at once
