@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 
 import pytest
 
@@ -30,3 +31,35 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture()
+def phone(browser):
+    """A phone-sized touch screen (390 x 844), as most portal visitors use it."""
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def protected_server(app):
+    """The test database served with CSRF on, as customers and visitors meet it."""
+    from werkzeug.serving import make_server
+
+    from config import TestingConfig
+    from helpdesk import create_app
+
+    class ProtectedConfig(TestingConfig):
+        WTF_CSRF_ENABLED = True
+
+    keys = ("INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "RATELIMIT_KEY_PREFIX", "REDIS_URL", "SOCKETIO_CHANNEL")
+    served = create_app(ProtectedConfig, **{k: app.config[k] for k in keys})
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

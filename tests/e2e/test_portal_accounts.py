@@ -1,52 +1,11 @@
 """In a real browser, with the keyboard alone and on a phone-sized screen: a visitor signs up, a refused
 form keeps what was typed and takes them to the problem, and a customer's profile fits a phone."""
 import re
-import threading
 
-import pytest
 from playwright.sync_api import expect
 
-from config import TestingConfig
 from tests.conftest import PASSWORD
-
-
-class ProtectedConfig(TestingConfig):
-    WTF_CSRF_ENABLED = True
-
-
-@pytest.fixture()
-def protected_server(app):
-    """The same database served with CSRF on, as visitors meet it."""
-    from werkzeug.serving import make_server
-
-    from helpdesk import create_app
-
-    keys = ("INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "RATELIMIT_KEY_PREFIX", "REDIS_URL", "SOCKETIO_CHANNEL")
-    served = create_app(ProtectedConfig, **{k: app.config[k] for k in keys})
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture()
-def phone(browser):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 390, "height": 844},
-                                  is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def focused_id(page) -> str:
-    return page.evaluate("document.activeElement && document.activeElement.id")
-
-
-def fits_the_screen(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+from tests.e2e.screen import fits_the_screen, focused_id
 
 
 # The sign-up form's fields in the order they are seen, each with the label a screen reader announces.

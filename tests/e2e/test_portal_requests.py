@@ -1,55 +1,14 @@
 """In a real browser, on a phone-sized screen and with the keyboard: a customer submits a request about
 their product with a file, sees its number on the confirmation, opens it and replies."""
 import re
-import threading
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
-from config import TestingConfig
 from tests.conftest import PASSWORD
+from tests.e2e.screen import fits_the_screen, focused_id
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-class ProtectedConfig(TestingConfig):
-    WTF_CSRF_ENABLED = True
-
-
-@pytest.fixture()
-def protected_server(app):
-    """The same database served with CSRF on, as customers meet it."""
-    from werkzeug.serving import make_server
-
-    from helpdesk import create_app
-
-    keys = ("INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "RATELIMIT_KEY_PREFIX", "REDIS_URL", "SOCKETIO_CHANNEL")
-    served = create_app(ProtectedConfig, **{k: app.config[k] for k in keys})
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture()
-def phone(browser):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 390, "height": 844},
-                                  is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def _focused_id(page) -> str:
-    return page.evaluate("document.activeElement && document.activeElement.id")
 
 
 def test_a_customer_submits_a_request_on_a_phone_and_replies(app, factory, phone, protected_server, tmp_path):
@@ -71,23 +30,23 @@ def test_a_customer_submits_a_request_on_a_phone_and_replies(app, factory, phone
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_label("Mot de passe").press("Enter")
     page.wait_for_url(protected_server + "/portal")
-    assert _fits(page)
+    assert fits_the_screen(page)
 
     page.goto(protected_server + "/portal/requests/new")
-    assert _fits(page)
+    assert fits_the_screen(page)
     product = page.get_by_label(re.compile("Box Fibre"))
     assert page.get_by_text("sous garantie jusqu'au 12/03/2099").is_visible()
     product.focus()
     page.keyboard.press("Space")
     assert product.is_checked()
     page.keyboard.press("Tab")  # out of the product group, to the subject
-    assert _focused_id(page) == "subject"
+    assert focused_id(page) == "subject"
     page.keyboard.type("Le voyant de la box clignote")
     page.keyboard.press("Tab")
-    assert _focused_id(page) == "body"
+    assert focused_id(page) == "body"
     page.keyboard.type("Depuis ce matin, plus d'internet.")
     page.keyboard.press("Tab")
-    assert _focused_id(page) == "attachments"
+    assert focused_id(page) == "attachments"
     page.get_by_label("Pièces jointes (facultatif)").set_input_files(str(photo))  # the file picker is the OS's
     assert page.get_by_text("5 fichiers au plus").is_visible()
     page.keyboard.press("Tab")
@@ -102,25 +61,25 @@ def test_a_customer_submits_a_request_on_a_phone_and_replies(app, factory, phone
     assert page.get_by_role("heading", name="Votre demande est enregistrée").is_visible()
     assert page.locator(".ticket-number strong").inner_text() == number
     assert page.get_by_text("accusé de réception à lea@example.com").is_visible()
-    assert _fits(page)
+    assert fits_the_screen(page)
 
     page.get_by_role("link", name="Voir ma demande").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(protected_server + f"/portal/requests/{ticket_id}")
     assert page.get_by_text("Depuis ce matin, plus d'internet.").is_visible()
     assert page.get_by_role("link", name="voyant.png").is_visible()
-    assert _fits(page)
+    assert fits_the_screen(page)
 
     page.get_by_label("Votre réponse").focus()
     page.keyboard.type("J'ai redémarré, toujours pareil.")
     page.keyboard.press("Tab")
-    assert _focused_id(page) == "attachments"
+    assert focused_id(page) == "attachments"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Envoyer"
     page.keyboard.press("Enter")
     page.wait_for_selector("text=Votre message a été envoyé.")
     assert page.get_by_text("J'ai redémarré, toujours pareil.").is_visible()
-    assert _fits(page)
+    assert fits_the_screen(page)
 
 
 def test_labels_on_the_request_form_are_read_by_a_screen_reader(app, factory, page, protected_server):
@@ -138,5 +97,5 @@ def test_labels_on_the_request_form_are_read_by_a_screen_reader(app, factory, pa
     # Sent empty: the focus goes to the first field in error, which names its error.
     page.get_by_role("button", name="Envoyer la demande").click()
     page.wait_for_selector(".field-error")
-    assert _focused_id(page) == "subject"
+    assert focused_id(page) == "subject"
     assert page.get_by_label("Sujet").get_attribute("aria-describedby") == "subject-error"

@@ -1,34 +1,11 @@
 """In a real browser, on a phone-sized screen and with the keyboard alone: the customer follows the
 e-mailed link, changes the preselected rating, answers, and the answer is recorded once."""
 import re
-import threading
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
-from config import TestingConfig
-
-
-class ProtectedConfig(TestingConfig):
-    WTF_CSRF_ENABLED = True
-
-
-@pytest.fixture()
-def protected_server(app):
-    """The same database served with CSRF on, as customers meet it."""
-    from werkzeug.serving import make_server
-
-    from helpdesk import create_app
-
-    keys = ("INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "RATELIMIT_KEY_PREFIX", "REDIS_URL", "SOCKETIO_CHANNEL")
-    served = create_app(ProtectedConfig, **{k: app.config[k] for k in keys})
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+from tests.e2e.screen import fits_the_screen
 
 
 def _survey_link(app, client, factory, auth) -> str:
@@ -62,7 +39,7 @@ def test_a_customer_answers_on_a_phone_with_the_keyboard_only(app, client, facto
     with app.app_context():
         assert db.session.scalar(select(SurveyResponse)) is None  # opening the link recorded nothing
     # Nothing overflows sideways on a 375 px screen.
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert fits_the_screen(page)
 
     page.get_by_role("radio", name=re.compile("^2 ")).focus()
     page.keyboard.press("ArrowRight")  # 2 -> 3 within the CSAT group
