@@ -718,10 +718,13 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                              errors=(404,))},
     "update_ticket": {"patch": op(
         "Update a ticket", "Tickets", ok=ref("Ticket"), body_schema=ref("TicketUpdate"), errors=(404, 409),
-        description="409 when version is stale (details.current_version is the one to re-read).")},
+        description="409 when version is stale (details.current_version is the one to re-read). A customer "
+                    "reopening a ticket resolved more than PORTAL_REOPEN_DAYS ago: 400 reopen_window_passed.")},
     "add_message": {"post": op("Reply, or add an internal note", "Tickets", status=201, ok=ref("Message"),
                                body_schema=ref("MessageCreate"), errors=(404,),
-                               description="Customers cannot post internal notes (400 on internal).")},
+                               description="Customers cannot post internal notes (400 on internal), nor reply "
+                                           "to a ticket resolved more than PORTAL_REOPEN_DAYS ago (400 "
+                                           "reopen_window_passed: a new ticket is the way).")},
     "upload_attachment": {"post": op(
         "Attach a file", "Tickets", status=201, ok=ref("Attachment"), errors=(400, 404, 413, 415),
         request_content={"multipart/form-data": {"schema": body(

@@ -159,7 +159,8 @@ def update_ticket(ticket_id: int):
     if not isinstance(version, int) or isinstance(version, bool):
         raise Invalid({"version": "is required: the version you last read"})
     changes = {k: v for k, v in data.items() if k != "version"}
-    service.update_ticket(db.session, user, ticket_id, changes, utcnow(), expected_version=version)
+    service.update_ticket(db.session, user, ticket_id, changes, utcnow(), expected_version=version,
+                          reopen_days=current_app.config["PORTAL_REOPEN_DAYS"])
     db.session.commit()
     return _reload(user, ticket_id)
 
@@ -168,7 +169,8 @@ def update_ticket(ticket_id: int):
 def add_message(ticket_id: int):
     user = api_user()
     message = service.add_message(db.session, user, ticket_id, json_body(), utcnow(),
-                                  channel="api" if user.is_staff else "portal")
+                                  channel="api" if user.is_staff else "portal",
+                                  reopen_days=current_app.config["PORTAL_REOPEN_DAYS"])
     db.session.commit()
     return message_json(message), 201
 

@@ -20,6 +20,7 @@ from helpdesk.permissions import may, scope_tickets
 from helpdesk.sla.policies import ALWAYS_OPEN
 from helpdesk.sla.service import load_sla_context, plan_new_ticket
 from helpdesk.tickets import service as tickets
+from helpdesk.tickets.lifecycle import REOPEN_WINDOW_PASSED, may_reopen, may_reply, reopen_deadline  # noqa: F401
 from helpdesk.tickets.attachments import ALLOWED_TYPES, UnsupportedType, content_type_for, store_attachment
 
 # Extensions worth naming on the page; only those the attachment checker accepts are shown.
@@ -182,7 +183,7 @@ def reply_to_request(session: Session, actor: User, ticket: Ticket, body: str, u
     """A customer's reply with files. On a solved request past the reopen window it is refused:
     the customer opens a new request instead."""
     if not may_reply(ticket, now, reopen_days):
-        raise Invalid({"body": "reopen_window_passed"}, code="reopen_window_passed")
+        raise Invalid({"body": REOPEN_WINDOW_PASSED}, code=REOPEN_WINDOW_PASSED)
     problems = upload_problems(uploads, limits.max_count, limits.max_bytes)
     if problems:
         raise UploadsRefused(problems)
@@ -194,31 +195,13 @@ def reply_to_request(session: Session, actor: User, ticket: Ticket, body: str, u
 # --- close and reopen ------------------------------------------------------------------------------
 
 
-def reopen_deadline(ticket: Ticket, reopen_days: int) -> datetime | None:
-    """Until when a solved request may be reopened by its customer; None while it is open."""
-    if ticket.status not in DONE_STATUSES:
-        return None
-    solved_at = ticket.resolved_at or ticket.closed_at or ticket.updated_at
-    return solved_at + timedelta(days=reopen_days) if solved_at else None
-
-
-def may_reopen(ticket: Ticket, now: datetime, reopen_days: int) -> bool:
-    deadline = reopen_deadline(ticket, reopen_days)
-    return deadline is not None and now <= deadline
-
-
-def may_reply(ticket: Ticket, now: datetime, reopen_days: int) -> bool:
-    """A reply on a solved request reopens it, so it follows the reopen window."""
-    return ticket.status not in DONE_STATUSES or may_reopen(ticket, now, reopen_days)
-
-
 def change_request_status(session: Session, actor: User, ticket: Ticket, wanted: str, reopen_days: int,
                           now: datetime) -> Ticket:
     """"My problem is solved" (closed) or "reopen" (within the window)."""
     if wanted not in ("closed", "open"):
         raise Invalid({"status": "must be closed or open"})
     if wanted == "open" and not may_reopen(ticket, now, reopen_days):
-        raise Invalid({"status": "reopen_window_passed"}, code="reopen_window_passed")
+        raise Invalid({"status": REOPEN_WINDOW_PASSED}, code=REOPEN_WINDOW_PASSED)
     return tickets.update_ticket(session, actor, ticket.id, {"status": wanted}, now, expected_version=None)
 
 

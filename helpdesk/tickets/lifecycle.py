@@ -4,12 +4,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from helpdesk.models.tickets import PRIORITIES, STATUSES
+from helpdesk.models.tickets import DONE_STATUSES, PRIORITIES, STATUSES
+
+if TYPE_CHECKING:
+    from helpdesk.models import Ticket
 
 CUSTOMER_SETTABLE = {"resolved", "closed", "open"}  # a customer may close or reopen their own ticket
 REOPENING = {"resolved", "closed", "pending_customer"}
+REOPEN_WINDOW_PASSED = "reopen_window_passed"
 
 
 def transition_problem(old: str, new: str, *, staff: bool) -> str | None:
@@ -26,6 +30,25 @@ def transition_problem(old: str, new: str, *, staff: bool) -> str | None:
     if new == "new" and old != "new":
         return "a ticket cannot go back to new"
     return None
+
+
+def reopen_deadline(ticket: Ticket, reopen_days: int) -> datetime | None:
+    """Until when a customer may reopen a solved ticket (from the portal, the API, or by replying to
+    it by e-mail: past it, a reply by e-mail opens a new ticket); None while it is open."""
+    if ticket.status not in DONE_STATUSES:
+        return None
+    solved_at = ticket.resolved_at or ticket.closed_at or ticket.updated_at
+    return solved_at + timedelta(days=reopen_days) if solved_at else None
+
+
+def may_reopen(ticket: Ticket, now: datetime, reopen_days: int) -> bool:
+    deadline = reopen_deadline(ticket, reopen_days)
+    return deadline is not None and now <= deadline
+
+
+def may_reply(ticket: Ticket, now: datetime, reopen_days: int) -> bool:
+    """A reply on a solved request reopens it, so it follows the reopen window."""
+    return ticket.status not in DONE_STATUSES or may_reopen(ticket, now, reopen_days)
 
 
 def status_after_message(current: str, *, from_customer: bool, public: bool) -> str:

@@ -269,6 +269,13 @@ def _ticket_customer(session: Session, actor: User, data: dict, errors: dict) ->
 UPDATABLE = ("status", "priority", "assignee_id", "team", "tags", "type", "subject")
 
 
+REOPEN_MESSAGE = "this request was solved too long ago to be reopened: please write a new one"
+
+
+def _within_reopen_window(ticket: Ticket, now: datetime, reopen_days: int | None) -> bool:
+    return reopen_days is None or lifecycle.may_reply(ticket, now, reopen_days)
+
+
 def get_for_update(session: Session, ticket_id: int) -> Ticket:
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
@@ -277,8 +284,9 @@ def get_for_update(session: Session, ticket_id: int) -> Ticket:
 
 
 def update_ticket(session: Session, actor: User, ticket_id: int, changes: dict, now: datetime, *,
-                  expected_version: int | None) -> Ticket:
-    """Apply field changes; a stale `expected_version` is a Conflict, never a silent overwrite."""
+                  expected_version: int | None, reopen_days: int | None = None) -> Ticket:
+    """Apply field changes; a stale `expected_version` is a Conflict, never a silent overwrite.
+    `reopen_days`: how long after its resolution a customer may reopen a ticket (None: no limit)."""
     ticket = get_for_update(session, ticket_id)
     require(actor, "ticket.view", ticket, hide=True)
     if expected_version is not None and expected_version != ticket.version:
@@ -302,6 +310,8 @@ def update_ticket(session: Session, actor: User, ticket_id: int, changes: dict, 
         problem = lifecycle.transition_problem(ticket.status, new_status, staff=staff) if isinstance(new_status, str) else "must be a status"
         if problem:
             errors["status"] = problem
+        elif not staff and new_status == "open" and not _within_reopen_window(ticket, now, reopen_days):
+            raise Invalid({"status": REOPEN_MESSAGE}, code=lifecycle.REOPEN_WINDOW_PASSED)
         elif new_status != ticket.status:
             applied.append(("status", ticket.status, new_status))
     if staff:
@@ -405,12 +415,15 @@ def _user_names(session: Session, ids: list[int]) -> dict[int, str]:
 
 def add_message(session: Session, actor: User | None, ticket_id: int, data: dict, now: datetime, *,
                 channel: str = "api", from_customer: bool | None = None, author_customer: Customer | None = None,
-                email_message_id: str | None = None) -> Message:
+                email_message_id: str | None = None, reopen_days: int | None = None) -> Message:
     """A public reply or an internal note. Customer replies reopen; the first agent reply opens.
-    `email_message_id`: the Message-ID of the e-mail it came in."""
+    `email_message_id`: the Message-ID of the e-mail it came in. `reopen_days`: past this many days
+    after its resolution, a customer's reply no longer reopens a ticket but is refused."""
     ticket = get_for_update(session, ticket_id)
     if actor is not None:
         require(actor, "ticket.reply", ticket, hide=True)
+        if not actor.is_staff and not _within_reopen_window(ticket, now, reopen_days):
+            raise Invalid({"body": REOPEN_MESSAGE}, code=lifecycle.REOPEN_WINDOW_PASSED)
     errors: dict[str, str] = {}
     body = _body(data, errors)
     internal = data.get("internal", False)

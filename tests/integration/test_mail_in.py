@@ -150,6 +150,23 @@ def test_a_reply_by_token_lands_on_the_ticket_reopens_it_and_restarts_the_next_r
     assert "Pouvez-vous redémarrer" not in reply.body  # the quoted history stays in the original
 
 
+def test_a_reply_after_the_reopen_window_opens_a_new_request_that_names_the_old_one(app, desk):
+    ticket_id = resolved_ticket(app, desk, sender="marie.dupont@example.fr")
+    days = app.config["PORTAL_REOPEN_DAYS"]
+    row = take(app, (CORPUS / "thunderbird_fr_reply.eml").read_bytes(), now=NOW + timedelta(days=days, hours=1))
+    assert row.state == "processed" and row.created_ticket and row.ticket_id != ticket_id
+    old, new = ticket_of(app, ticket_id), ticket_of(app, row.ticket_id)
+    assert old.status == "resolved" and old.reopened_count == 0 and len(old.messages) == 2
+    assert new.customer_id == old.customer_id and new.status == "new"
+    assert "reste rouge" in new.messages[0].body and new.messages[0].from_customer
+    note = new.messages[-1]
+    assert note.kind == "note" and old.display_number in note.body
+    # Within the window the same reply reopens the old ticket instead.
+    again = take(app, mail(message_id="<again@example.fr>", to=f"support+t-{TOKEN}@helpdesk.local"),
+                 now=NOW + timedelta(days=days - 1))
+    assert again.ticket_id == ticket_id and ticket_of(app, ticket_id).status == "open"
+
+
 def test_a_reply_found_by_the_message_ids_it_answers(app, desk):
     first = take(app, mail(message_id="<first@example.fr>"))
     again = take(app, mail(subject="Re: autre chose", message_id="<second@example.fr>", In_Reply_To="<first@example.fr>"))

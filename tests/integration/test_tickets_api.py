@@ -94,6 +94,32 @@ def test_agent_reply_opens_and_customer_reply_reopens(client, people):
     assert client.get(f"/api/v1/tickets/{tid}", headers=people["agent_h"]).get_json()["status"] == "open"
 
 
+def test_past_the_reopen_window_a_customer_can_neither_reply_nor_reopen_over_the_api(app, client, people):
+    from datetime import timedelta
+
+    from helpdesk.extensions import db
+    from helpdesk.models import Ticket, utcnow
+
+    tid = _create(client, people)["id"]
+    version = client.get(f"/api/v1/tickets/{tid}", headers=people["agent_h"]).get_json()["version"]
+    client.patch(f"/api/v1/tickets/{tid}", json={"version": version, "status": "resolved"}, headers=people["agent_h"])
+    with app.app_context():
+        db.session.get(Ticket, tid).resolved_at = utcnow() - timedelta(days=app.config["PORTAL_REOPEN_DAYS"] + 1)
+        db.session.commit()
+    state = client.get(f"/api/v1/tickets/{tid}", headers=people["alice_h"]).get_json()
+    reply = client.post(f"/api/v1/tickets/{tid}/messages", json={"body": "Ça recommence"}, headers=people["alice_h"])
+    reopen = client.patch(f"/api/v1/tickets/{tid}", json={"version": state["version"], "status": "open"},
+                          headers=people["alice_h"])
+    for refused in (reply, reopen):
+        assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "reopen_window_passed"
+    after = client.get(f"/api/v1/tickets/{tid}", headers=people["agent_h"]).get_json()
+    assert after["status"] == "resolved" and after["version"] == state["version"]
+    assert "Ça recommence" not in client.get(f"/api/v1/tickets/{tid}", headers=people["agent_h"]).get_data(as_text=True)
+    # Staff still reopen it.
+    assert client.patch(f"/api/v1/tickets/{tid}", json={"version": after["version"], "status": "open"},
+                        headers=people["agent_h"]).status_code == 200
+
+
 def test_internal_notes_stay_internal(client, people):
     tid = _create(client, people)["id"]
     r = client.post(f"/api/v1/tickets/{tid}/messages", json={"body": "Client déjà relancé 3 fois", "internal": True}, headers=people["agent_h"])

@@ -39,6 +39,7 @@ from helpdesk.permissions import SYSTEM
 from helpdesk.text import plain_to_html
 from helpdesk.tickets import service as tickets
 from helpdesk.tickets.attachments import TooLarge, UnsupportedType, store_attachment
+from helpdesk.tickets.lifecycle import may_reply
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class InboundSettings:
     sender: str  # our own address (MAIL_DEFAULT_SENDER): mail from it is an echo
     attachments_root: Path
     attachment_max_bytes: int
+    reopen_days: int | None = None  # past it, a reply to a solved ticket opens a new one (None: never)
 
     @property
     def domain(self) -> str:
@@ -89,7 +91,7 @@ class InboundSettings:
         config = app.config
         return cls(int(config["MAIL_MAX_BYTES"]), int(config["MAIL_NEW_TICKETS_PER_HOUR"]),
                    config["MAIL_DEFAULT_SENDER"], Path(app.instance_path) / "attachments",
-                   int(config["ATTACHMENT_MAX_BYTES"]))
+                   int(config["ATTACHMENT_MAX_BYTES"]), int(config["PORTAL_REOPEN_DAYS"]))
 
 
 # --- entry points -----------------------------------------------------------------------------------
@@ -273,6 +275,9 @@ def _apply(session: Session, row: InboundEmail, parsed: ParsedEmail, settings: I
         raise Quarantine("no_sender")
     body = _body(parsed)
     ticket = find_ticket(session, parsed)
+    follows = None
+    if ticket is not None and settings.reopen_days is not None and not may_reply(ticket, now, settings.reopen_days):
+        follows, ticket = ticket, None  # solved too long ago to reopen: the reply opens a new request
     if ticket is not None:
         message = tickets.add_message(session, None, ticket.id, {"body": body}, now, channel="email",
                                       from_customer=True, email_message_id=parsed.message_id)
@@ -291,6 +296,8 @@ def _apply(session: Session, row: InboundEmail, parsed: ParsedEmail, settings: I
         message = next(m for m in ticket.messages if m.email_message_id == parsed.message_id)
         row.created_ticket = True
         customer_id = customer.id
+        if follows is not None:
+            _note_follow_up(session, ticket, follows, now)
     skipped = _store_attachments(session, ticket, message, parsed, settings, now)
     if skipped:
         body += "\n\n" + "\n".join(_("Pièce jointe non conservée : %(name)s (%(why)s)", name=name, why=why)
@@ -306,6 +313,13 @@ def _apply(session: Session, row: InboundEmail, parsed: ParsedEmail, settings: I
             summary=(parsed.subject or "")[:500] or None, occurred_at=now, ticket_id=ticket.id,
             data={"inbound_email_id": row.id, "message_id": message.id, "from": sender},
         ))
+
+
+def _note_follow_up(session: Session, ticket: Ticket, follows: Ticket, now: datetime) -> None:
+    """An internal note on the new ticket, so that whoever takes it sees the request it follows."""
+    tickets.add_message(session, SYSTEM, ticket.id, {"internal": True, "body": _(
+        "Réponse par e-mail à la demande %(number)s, résolue depuis plus longtemps que le délai de "
+        "réouverture : une nouvelle demande a été ouverte.", number=follows.display_number)}, now, channel="email")
 
 
 def _body(parsed: ParsedEmail) -> str:
