@@ -1,5 +1,5 @@
 """The mails a ticket's life sends its customer: the acknowledgement of a new request, each public
-agent reply, the resolution. Called by the ticket service inside its transaction: each writes one
+agent reply, the resolution, the satisfaction survey's invitation. Called by the ticket service inside its transaction: each writes one
 outbox row (sent after commit by deliver_pending), carrying the thread's headers and a Reply-To
 with the ticket's reply token, so the customer's answer lands on the ticket.
 
@@ -26,7 +26,8 @@ from helpdesk.models import Message, OutboxMessage, Ticket, User
 # way in (portal, API, e-mail, chat, a staff member typing in a request received otherwise) gets
 # the acknowledgement, which carries the number and the address to write back to.
 UNACKNOWLEDGED_CHANNELS = frozenset({"phone"})
-TICKET_MAIL_KINDS = ("acknowledgement", "reply", "resolved")  # OutboxMessage.kind of the mails written here
+TICKET_MAIL_KINDS = ("acknowledgement", "reply", "resolved")
+SURVEY_KIND = "survey"  # the invitation, written here for the surveys feature  # OutboxMessage.kind of the mails written here
 _UNWRITTEN = 2**62  # rows not inserted yet come after those that were, at the same instant
 _PENDING_REPLIES = "helpdesk.mail.pending_replies"  # session.info: ticket id -> (row, message), this transaction
 
@@ -77,6 +78,13 @@ def ticket_resolved(session: Session, ticket: Ticket, now: datetime) -> OutboxMe
         return row
     return _enqueue(session, ticket, customer.email, "resolved", compose.compose("resolved", _ticket_mail(ticket)),
                     _thread(session, ticket.id), now)
+
+
+def survey_invitation(session: Session, ticket: Ticket, to: str, composed: compose.ComposedMail,
+                      now: datetime) -> OutboxMessage:
+    """The survey's invitation (written by the surveys feature) on the ticket's thread: an answer to
+    it lands on the ticket like any reply."""
+    return _enqueue(session, ticket, to, SURVEY_KIND, composed, _thread(session, ticket.id), now)
 
 
 # --- pieces ------------------------------------------------------------------------------------------

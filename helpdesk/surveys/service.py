@@ -16,7 +16,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from helpdesk import settings as stored_settings
 from helpdesk.errors import Gone, Invalid, NotFound
-from helpdesk.models import Customer, Interaction, OutboxMessage, SurveyInvitation, SurveyResponse, Team, Ticket, TicketEvent
+from helpdesk.mail import notify
+from helpdesk.mail.compose import ComposedMail
+from helpdesk.models import Customer, Interaction, SurveyInvitation, SurveyResponse, Team, Ticket, TicketEvent
 from helpdesk.models.tickets import DONE_STATUSES
 from helpdesk.permissions import require
 from helpdesk.scores.service import update_customer_scores
@@ -134,7 +136,8 @@ def send_due_invitations(session: Session, now: datetime, *, base_url: str, limi
         if include_nps:
             last_nps[customer.id] = now
         if customer.email:
-            session.execute(insert(OutboxMessage), [_invitation_mail(invitation, customer, ticket, token, base_url, now)])
+            notify.survey_invitation(session, ticket, customer.email,
+                                     _invitation_mail(invitation, customer, ticket, token, base_url, now), now)
         sent += 1
     session.flush()
     return SendReport(sent, cancelled)
@@ -162,7 +165,7 @@ def csat_labels() -> dict[int, str]:
 
 
 def _invitation_mail(invitation: SurveyInvitation, customer: Customer, ticket: Ticket, token: str, base_url: str,
-                     now: datetime) -> dict:
+                     now: datetime) -> ComposedMail:
     language = invitation.language or "fr"
     with force_locale(language):
         labels = csat_labels()
@@ -172,9 +175,7 @@ def _invitation_mail(invitation: SurveyInvitation, customer: Customer, ticket: T
         subject = _("Votre avis sur la demande %(number)s", number=ticket.display_number)
         text = render_template("surveys/invitation_email.txt", **context)
         html = render_template("surveys/invitation_email.html", **context)
-    return {"to_address": customer.email, "subject": subject, "body_text": text, "body_html": html,
-            "headers": {"X-Helpdesk-Ticket": ticket.display_number, "Auto-Submitted": "auto-generated"},
-            "created_at": now, "attempts": 0}
+    return ComposedMail(subject, text, html, language)
 
 
 # --- answering --------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ def _survey_link(app, client, factory, auth) -> str:
     with app.app_context():
         send_due_invitations(db.session, utcnow() + timedelta(hours=2), base_url="")
         db.session.commit()
-        body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.kind.is_(None)))  # the invitation, not the ticket's mails
+        body = db.session.scalar(select(OutboxMessage.body_text).where(OutboxMessage.kind == "survey"))  # the invitation, not the ticket's mails
     return re.search(r"(/survey/[A-Za-z0-9_\-]+)\?csat=2", body).group(1)
 
 

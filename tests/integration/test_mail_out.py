@@ -195,6 +195,33 @@ def test_resolution_mails_the_customer_and_a_reply_written_with_it_is_folded_in(
     assert "Pilote réinstallé." in mails[1].body_text and "est résolue" in mails[1].body_text
 
 
+def test_the_survey_invitation_follows_on_the_thread_and_an_answer_to_it_lands_on_the_ticket(app, client, desk):
+    from helpdesk.mail.inbound.service import ingest
+    from helpdesk.surveys.service import send_due_invitations
+
+    ticket = portal_request(client, desk)
+    client.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved", "version": ticket["version"]},
+                 headers=desk["agent"])
+    with app.app_context():
+        assert send_due_invitations(db.session, utcnow() + timedelta(days=1), base_url="https://support.helpdesk.test").sent == 1
+        db.session.commit()
+    ack, resolved, invitation = outbox(app, ticket_id=ticket["id"])
+    assert invitation.kind == "survey" and invitation.to_address == "lea@example.com"
+    assert invitation.headers["In-Reply-To"] == resolved.message_id
+    assert invitation.headers["References"].split() == [ack.message_id, resolved.message_id]
+    assert invitation.headers["Auto-Submitted"] == "auto-generated"
+    token = token_from_message_ids(invitation.message_id)
+    assert token and token_from_addresses(invitation.headers["Reply-To"]) == token
+
+    answer = (f"From: Lea <lea@example.com>\r\nTo: {invitation.headers['Reply-To']}\r\nSubject: Re: {invitation.subject}"
+              f"\r\nMessage-ID: <answer@example.com>\r\nIn-Reply-To: {invitation.message_id}\r\n\r\n"
+              "Toujours en panne en fait.\r\n").encode()
+    with app.app_context():
+        row = ingest(db.session, answer, source="pipe", now=utcnow() + timedelta(days=1, minutes=5))
+        assert row.ticket_id == ticket["id"] and not row.created_ticket
+        assert db.session.get(Ticket, ticket["id"]).status == "open"
+
+
 def test_an_english_customer_gets_english_mail(app, client, desk):
     from helpdesk.models import Customer
 

@@ -87,12 +87,11 @@ def send_due(app, at):
 def mails(app):
     """The survey invitations sent (not the ticket's own mails: acknowledgement, replies, resolution)."""
     from helpdesk.extensions import db
-    from helpdesk.mail.notify import TICKET_MAIL_KINDS
 
     with app.app_context():
         return [(m.to_address, m.subject, m.body_text, m.body_html)
                 for m in db.session.scalars(select(OutboxMessage).where(
-                    OutboxMessage.kind.is_(None) | OutboxMessage.kind.not_in(TICKET_MAIL_KINDS)).order_by(OutboxMessage.id))]
+                    OutboxMessage.kind == "survey").order_by(OutboxMessage.id))]
 
 
 def link_token(body):

@@ -27,7 +27,7 @@ def test_a_low_score_reaches_the_leads_only(app, client, factory, auth, connect)
     with app.app_context():
         send_due_invitations(db.session, utcnow() + timedelta(hours=2), base_url="http://x")
         db.session.commit()
-        body = db.session.scalars(db.select(OutboxMessage.body_text).where(OutboxMessage.kind.is_(None))).first()  # not the ticket's own mails
+        body = db.session.scalars(db.select(OutboxMessage.body_text).where(OutboxMessage.kind == "survey")).first()  # not the ticket's own mails
     token = re.search(r"/survey/([A-Za-z0-9_\-]+)\?csat=1", body).group(1)
     assert client.post(f"/survey/{token}", data={"csat": "1", "comment": "Jamais rappelée"}).status_code == 200
     event = lead.wait_for("survey:negative")
