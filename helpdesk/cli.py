@@ -135,6 +135,19 @@ def mail_poll_command():
     click.echo(report.summary())
 
 
+@tickets_cli.command("prune-attachments")
+def prune_attachments_command():
+    """Delete attachment files no ticket refers to (left by failed requests), untouched for 24 h.
+    Also done by the background pass, every few hours."""
+    from flask import current_app
+
+    from helpdesk.models import utcnow
+    from helpdesk.tickets.attachments import attachments_root, prune_orphans
+
+    deleted = prune_orphans(db.session, attachments_root(current_app.instance_path), utcnow())
+    click.echo(f"deleted {deleted} unreferenced attachment files")
+
+
 @tickets_cli.command("auto-close")
 def auto_close_command():
     """Close tickets resolved AUTO_CLOSE_DAYS ago or more (also done by the background sweeper)."""

@@ -16,7 +16,7 @@ from helpdesk.permissions import may, require
 from helpdesk.promises import service as promises
 from helpdesk.surveys.service import ticket_survey
 from helpdesk.tickets import queries, service
-from helpdesk.tickets.attachments import storage_path, store_attachment
+from helpdesk.tickets.attachments import attachments_root, storage_path, store_attachment
 
 
 def message_json(message: Message) -> dict:
@@ -238,7 +238,7 @@ def upload_attachment(ticket_id: int):
     if upload is None:
         raise Invalid({"file": "send the file as multipart form field 'file'"})
     attachment = store_attachment(
-        db.session, attachments_root(), ticket, user, upload.stream, upload.filename or "",
+        db.session, _attachments_root(), ticket, user, upload.stream, upload.filename or "",
         current_app.config["ATTACHMENT_MAX_BYTES"], utcnow(),
     )
     db.session.commit()
@@ -255,9 +255,9 @@ def download_attachment(attachment_id: int):
     require(user, "ticket.view", ticket, hide=True)
     if attachment.message is not None and attachment.message.kind != "reply":
         require(user, "ticket.internal.view", ticket, hide=True)
-    return send_file(storage_path(attachments_root(), attachment.sha256), mimetype=attachment.content_type,
+    return send_file(storage_path(_attachments_root(), attachment.sha256), mimetype=attachment.content_type,
                      as_attachment=True, download_name=attachment.filename)
 
 
-def attachments_root() -> Path:
-    return Path(current_app.instance_path) / "attachments"
+def _attachments_root() -> Path:
+    return attachments_root(current_app.instance_path)

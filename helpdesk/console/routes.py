@@ -24,7 +24,7 @@ from helpdesk.permissions import require
 from helpdesk.promises import rules as promise_rules
 from helpdesk.promises import service as promises
 from helpdesk.tickets import queries, service
-from helpdesk.tickets.attachments import storage_path, store_attachment
+from helpdesk.tickets.attachments import attachments_root, storage_path, store_attachment
 
 bp = Blueprint("console", __name__, template_folder="templates", url_prefix="/console")
 
@@ -361,7 +361,7 @@ def attachment(attachment_id: int):
 
 
 def _attachments_root() -> Path:
-    return Path(current_app.instance_path) / "attachments"
+    return attachments_root(current_app.instance_path)
 
 
 @bp.route("/customers")

@@ -1,7 +1,6 @@
 """Portal pages for customers; every ticket is read through the permission-checked queries."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext as _
@@ -18,7 +17,7 @@ from helpdesk.promises import service as promises
 from helpdesk.surveys import rules
 from helpdesk.surveys import service as surveys
 from helpdesk.tickets import queries
-from helpdesk.tickets.attachments import storage_path
+from helpdesk.tickets.attachments import attachments_root, storage_path
 from knowledge_base import misses
 from knowledge_base.service import record_submission
 
@@ -34,7 +33,7 @@ def _customers_only():
 def _limits() -> portal.UploadLimits:
     return portal.UploadLimits(max_count=current_app.config["PORTAL_MAX_ATTACHMENTS"],
                                max_bytes=current_app.config["ATTACHMENT_MAX_BYTES"],
-                               root=Path(current_app.instance_path) / "attachments")
+                               root=attachments_root(current_app.instance_path))
 
 
 def _reopen_days() -> int:

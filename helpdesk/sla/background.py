@@ -3,6 +3,7 @@ customer scores) as a task of the server process, when no separate worker does i
 from __future__ import annotations
 
 import logging
+import time
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,6 +90,22 @@ def poll_inbound_mailbox(app: Flask, session):
     return poll_mailbox(session, settings, inbound=InboundSettings.from_app(app))
 
 
+PRUNE_EVERY = 6 * 3600  # seconds between two sweeps of unreferenced attachment files, per process
+_last_prune = {"at": None}
+
+
+def prune_attachment_files(app: Flask, session) -> int | None:
+    """Every PRUNE_EVERY seconds, the attachment files that no row refers to (see prune_orphans)."""
+    from helpdesk.models.types import utcnow
+    from helpdesk.tickets.attachments import attachments_root, prune_orphans
+
+    now = time.monotonic()
+    if _last_prune["at"] is not None and now - _last_prune["at"] < PRUNE_EVERY:
+        return None
+    _last_prune["at"] = now
+    return prune_orphans(session, attachments_root(app.instance_path), utcnow())
+
+
 @dataclass(frozen=True)
 class PassReport:
     sweep: Any = None  # the SLA sweep's report (None when it failed)
@@ -102,7 +119,7 @@ class PassReport:
 def background_pass(app: Flask, session) -> PassReport:
     """One pass of the background work, for the server's sweeper and `flask sla worker` alike: the
     SLA sweep, auto-close, survey invitations due and overdue follow-ups, promises due (warned,
-    broken), the knowledge-base searches to fold into missing articles, the outbox, and, once a day, the full recompute of customer scores. A part that fails is logged and rolled back (the
+    broken), the knowledge-base searches to fold into missing articles, the outbox, unreferenced attachment files every few hours, and, once a day, the full recompute of customer scores. A part that fails is logged and rolled back (the
     next pass retries it); the others still run."""
     from helpdesk.models.types import utcnow
     from helpdesk.scores.service import recompute_if_due
@@ -146,6 +163,12 @@ def background_pass(app: Flask, session) -> PassReport:
         send_outbox(app, session)  # breach alerts and survey invitations of this pass leave at once
     except Exception:
         log.exception("sending the outbox failed")
+        session.rollback()
+    try:
+        prune_attachment_files(app, session)
+        session.rollback()  # it only read
+    except Exception:
+        log.exception("pruning unreferenced attachment files failed")
         session.rollback()
     try:
         # Once a day, claimed atomically: one process runs it however many sweep.

@@ -5,10 +5,11 @@ import hashlib
 import mimetypes
 import os
 import tempfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.errors import DomainError, Invalid
@@ -41,6 +42,11 @@ class TooLarge(DomainError):
 class UnsupportedType(DomainError):
     status = 415
     code = "unsupported_media_type"
+
+
+def attachments_root(instance_path: str | Path) -> Path:
+    """Where the instance keeps its attachments."""
+    return Path(instance_path) / "attachments"
 
 
 def storage_path(root: Path, sha256: str) -> Path:
@@ -90,6 +96,7 @@ def store_attachment(session: Session, root: Path, ticket: Ticket, uploader: Use
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         os.unlink(tmp.name)  # same content already stored
+        os.utime(target)  # fresh again: the orphan sweep leaves recent files alone
     else:
         os.replace(tmp.name, target)
     attachment = Attachment(
@@ -98,3 +105,49 @@ def store_attachment(session: Session, root: Path, ticket: Ticket, uploader: Use
     )
     session.add(attachment)
     return attachment
+
+
+ORPHAN_GRACE = timedelta(hours=24)
+
+
+def prune_orphans(session: Session, root: Path, now: datetime, grace: timedelta = ORPHAN_GRACE,
+                  batch: int = 500) -> int:
+    """Delete the files no attachment row refers to: written by a request that failed and rolled back
+    (a refused upload among several, an e-mail quarantined half-way), or left by an interrupted
+    write. Only files untouched for `grace` go, so an upload whose row is not committed yet stays.
+    Returns how many files were deleted."""
+    if not root.is_dir():
+        return 0
+    cutoff = (now - grace).timestamp()
+    deleted = 0
+    candidates: dict[str, Path] = {}
+
+    def flush() -> int:
+        referenced = set(session.scalars(select(Attachment.sha256).where(Attachment.sha256.in_(candidates))))
+        removed = 0
+        for sha, path in candidates.items():
+            if sha not in referenced and _older_than(path, cutoff):
+                path.unlink(missing_ok=True)
+                removed += 1
+        candidates.clear()
+        return removed
+
+    for path in root.glob("*/*/*"):
+        if path.is_file() and len(path.name) == 64 and _older_than(path, cutoff):
+            candidates[path.name] = path
+            if len(candidates) >= batch:
+                deleted += flush()
+    if candidates:
+        deleted += flush()
+    for path in root.glob("tmp*"):  # a write interrupted before its rename
+        if path.is_file() and _older_than(path, cutoff):
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted
+
+
+def _older_than(path: Path, cutoff: float) -> bool:
+    try:
+        return path.stat().st_mtime < cutoff
+    except FileNotFoundError:
+        return False

@@ -38,7 +38,7 @@ from helpdesk.models.outbox import InboundEmail
 from helpdesk.permissions import SYSTEM
 from helpdesk.text import plain_to_html
 from helpdesk.tickets import service as tickets
-from helpdesk.tickets.attachments import TooLarge, UnsupportedType, store_attachment
+from helpdesk.tickets.attachments import TooLarge, UnsupportedType, attachments_root, store_attachment
 from helpdesk.tickets.lifecycle import may_reply
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ class InboundSettings:
     max_bytes: int
     new_tickets_per_hour: int
     sender: str  # our own address (MAIL_DEFAULT_SENDER): mail from it is an echo
-    attachments_root: Path
+    attachments_dir: Path
     attachment_max_bytes: int
     reopen_days: int | None = None  # past it, a reply to a solved ticket opens a new one (None: never)
 
@@ -90,7 +90,7 @@ class InboundSettings:
         app = app or current_app
         config = app.config
         return cls(int(config["MAIL_MAX_BYTES"]), int(config["MAIL_NEW_TICKETS_PER_HOUR"]),
-                   config["MAIL_DEFAULT_SENDER"], Path(app.instance_path) / "attachments",
+                   config["MAIL_DEFAULT_SENDER"], attachments_root(app.instance_path),
                    int(config["ATTACHMENT_MAX_BYTES"]), int(config["PORTAL_REOPEN_DAYS"]))
 
 
@@ -406,7 +406,7 @@ def _store_attachments(session: Session, ticket: Ticket, message: Message, parse
     skipped = []
     for attachment in parsed.attachments:
         try:
-            store_attachment(session, settings.attachments_root, ticket, None, io.BytesIO(attachment.data),
+            store_attachment(session, settings.attachments_dir, ticket, None, io.BytesIO(attachment.data),
                              attachment.filename, settings.attachment_max_bytes, now, message=message)
         except TooLarge:
             skipped.append((attachment.filename, _("trop volumineuse")))
