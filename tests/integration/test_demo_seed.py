@@ -176,7 +176,7 @@ def test_same_seed_same_tickets(app):
     """Deleted demo tickets come back identical: ticket n depends on the seed and `now`, not on the batch."""
     from helpdesk.demo.seed import seed_demo
     from helpdesk.extensions import db
-    from helpdesk.models import Interaction, Message, Ticket
+    from helpdesk.models import InboundEmail, Interaction, Message, Ticket
 
     now = datetime(2026, 6, 15, 10, 0, tzinfo=timezone.utc)
 
@@ -195,6 +195,7 @@ def test_same_seed_same_tickets(app):
         first = snapshot()
         doomed = select(Ticket.id).where(Ticket.number > 10020).scalar_subquery()
         db.session.execute(delete(Interaction).where(Interaction.ticket_id.in_(doomed)))
+        db.session.execute(delete(InboundEmail).where(InboundEmail.ticket_id.in_(doomed)))
         db.session.execute(delete(Ticket).where(Ticket.number > 10020))
         db.session.commit()
         report = seed_demo(customers=30, tickets=40, articles=0, seed=7, progress=False, now=now)
@@ -315,3 +316,26 @@ def test_satisfaction_surveys_answers_and_follow_ups_as_the_app_would_have_made_
         again = seed_demo(customers=80, tickets=600, articles=0, seed=11, progress=False, now=now + timedelta(hours=2))
         assert again.created["survey_invitations"] == again.created["survey_responses"] == 0
         assert _row_counts(app) == counts
+
+
+def test_the_demo_customers_e_mails_have_their_original(app, runner, client, auth):
+    from helpdesk.demo.seed import DEMO_LOGINS
+    from helpdesk.extensions import db
+    from helpdesk.models import InboundEmail, Message
+
+    _seed(runner, *SMALL)
+    with app.app_context():
+        emailed = db.session.execute(
+            select(Message.id, Message.body_source).where(Message.channel == "email", Message.from_customer.is_(True))
+            .order_by(Message.id)).all()
+        assert emailed
+        assert db.session.scalar(select(func.count()).select_from(InboundEmail)) == db.session.scalar(
+            select(func.count(Message.id)).where(Message.channel == "email", Message.from_customer.is_(True),
+                                                 Message.email_message_id.is_not(None)))
+    message_id, body = emailed[0]
+    agent = next(email for role, email in DEMO_LOGINS["accounts"] if role == "agent")
+    auth.login(agent, DEMO_LOGINS["password"])
+    page = client.get(f"/console/mail/messages/{message_id}/original")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert body.split("\n")[0][:40] in text and "-- " in text  # the signature the ticket leaves out
