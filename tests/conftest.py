@@ -243,3 +243,27 @@ def counted_get(app, client, url: str, headers: dict | None = None):
         event.remove(engine, "before_cursor_execute", tally)
     assert response.status_code == 200, response.status_code
     return count[0], response
+
+
+@pytest.fixture()
+def smtp(app):
+    """Start a loopback SMTP server (aiosmtpd) and point the app at it: smtp() -> Inbox."""
+    from aiosmtpd.controller import Controller
+
+    from tests.mailserver import Inbox
+    from tests.net import free_port
+
+    controllers = []
+
+    def start(refuse: str | None = None) -> "Inbox":
+        port = free_port()
+        inbox = Inbox(refuse)
+        controller = Controller(inbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        controllers.append(controller)
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False)
+        return inbox
+
+    yield start
+    for controller in controllers:
+        controller.stop()

@@ -27,6 +27,7 @@ from helpdesk.models import (
 )
 from helpdesk.models.outbox import InboundEmail
 from helpdesk.tickets import service as tickets
+from tests.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "fixtures" / "mail"
@@ -326,11 +327,6 @@ def test_cli_asks_the_mta_to_retry_when_the_database_is_down(tmp_path):
 # --- IMAP ----------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 class TlsRelay:
     """Implicit TLS (IMAPS, as on port 993) in front of a plain loopback server."""
@@ -385,7 +381,7 @@ def imap_server():
     test requirement (requirements-dev.txt): missing, the test fails."""
     executable = shutil.which("pymap", path=str(Path(sys.executable).parent)) or shutil.which("pymap")
     assert executable, "pymap is not installed: make install-dev"
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([executable, "--host", "127.0.0.1", "--port", str(port), "--no-tls", "dict"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
@@ -470,7 +466,7 @@ def test_imap_message_stays_unseen_when_the_database_fails(app, desk, imap_serve
 def test_an_unreachable_imap_server_does_not_break_the_background_pass(app, desk):
     from helpdesk.sla.background import background_pass
 
-    app.config.update(IMAP_HOST="127.0.0.1", IMAP_PORT=_free_port(), IMAP_SSL=True, IMAP_USERNAME="u", IMAP_PASSWORD="p")
+    app.config.update(IMAP_HOST="127.0.0.1", IMAP_PORT=free_port(), IMAP_SSL=True, IMAP_USERNAME="u", IMAP_PASSWORD="p")
     with app.app_context():
         report = background_pass(app, db.session)
     assert report.sweep is not None

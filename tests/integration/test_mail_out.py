@@ -1,13 +1,8 @@
 """Mail out: a ticket's life reaches its customer by e-mail, on one thread, through a real SMTP server
 (aiosmtpd on loopback); mail that does not go through is retried, then shown to admins to resend."""
-import socket
-import time
 from datetime import timedelta
-from email import message_from_bytes
-from email.policy import default
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from helpdesk.extensions import db
@@ -15,49 +10,7 @@ from helpdesk.mail.addressing import token_from_addresses, token_from_message_id
 from helpdesk.mail.outbox import MailSettings, deliver_pending
 from helpdesk.models import InboundEmail, Message, OutboxMessage, Ticket, User, utcnow
 from helpdesk.tickets import service
-
-
-class Inbox:
-    """An SMTP server's mailbox; `refuse` answers RCPT TO with that reply instead of accepting."""
-
-    def __init__(self, refuse: str | None = None):
-        self.messages = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.refuse:
-            return self.refuse
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture()
-def smtp(app):
-    """Start a loopback SMTP server and point the app at it: smtp() -> Inbox."""
-    controllers = []
-
-    def start(refuse: str | None = None) -> Inbox:
-        port = _free_port()
-        inbox = Inbox(refuse)
-        controller = Controller(inbox, hostname="127.0.0.1", port=port)
-        controller.start()
-        controllers.append(controller)
-        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False, MAIL_USE_SSL=False)
-        return inbox
-
-    yield start
-    for controller in controllers:
-        controller.stop()
+from tests.net import free_port
 
 
 @pytest.fixture()
@@ -102,10 +55,7 @@ def deliver(app, now=None, limit=100) -> int:
 
 
 def wait_for(inbox, count):
-    deadline = time.time() + 5
-    while len(inbox.messages) < count and time.time() < deadline:
-        time.sleep(0.02)
-    return inbox.messages
+    return inbox.wait_for(count)
 
 
 # --- what is sent -------------------------------------------------------------------------------------
@@ -254,7 +204,7 @@ def test_mail_reaches_the_smtp_server_with_its_thread_headers_and_both_parts(app
 
 
 def test_an_unreachable_server_backs_off_then_gives_up_and_the_ticket_change_stays(app, client, desk):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_MAX_ATTEMPTS=3)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=3)
     ticket = portal_request(client, desk)
     agent_reply(client, desk, ticket["id"])
     now = utcnow()
@@ -293,7 +243,7 @@ def test_a_permanent_refusal_fails_at_once_and_a_temporary_one_is_retried(app, c
 
 
 def _failed_mail(app, client, desk):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_MAX_ATTEMPTS=1)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_MAX_ATTEMPTS=1)
     ticket = portal_request(client, desk)
     deliver(app)
     [row] = outbox(app)

@@ -1,32 +1,5 @@
 """The outbox reaches a real SMTP server (aiosmtpd on loopback), or the instance folder without one."""
-import socket
-import time
-from email import message_from_bytes
-from email.policy import default
-
-import pytest
-from aiosmtpd.controller import Controller
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
-        return "250 OK"
-
-
-@pytest.fixture()
-def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
+from tests.net import free_port
 
 
 def _queue(app, n=2):
@@ -40,17 +13,13 @@ def _queue(app, n=2):
         db.session.commit()
 
 
-def test_outbox_is_delivered_over_smtp_once(app, runner, smtp_server):
-    port, inbox = smtp_server
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+def test_outbox_is_delivered_over_smtp_once(app, runner, smtp):
+    inbox = smtp()
     _queue(app)
     assert "sent 2 message(s)" in runner.invoke(args=["mail", "send"]).output
-    deadline = time.time() + 5
-    while len(inbox.messages) < 2 and time.time() < deadline:
-        time.sleep(0.05)
-    recipients = sorted(r[0] for r, _ in inbox.messages)
-    assert recipients == ["lead0@example.com", "lead1@example.com"]
-    message = inbox.messages[0][1]
+    received = inbox.wait_for(2)
+    assert sorted(m["To"] for m in received) == ["lead0@example.com", "lead1@example.com"]
+    message = received[0]
     assert message["Subject"].startswith("[SLA] Ticket #1000") and "délai est dépassé" in message.get_content()
     assert message["X-Helpdesk-Ticket"] in ("0", "1")
     assert "sent 0 message(s)" in runner.invoke(args=["mail", "send"]).output  # nothing twice
@@ -60,10 +29,7 @@ def test_unreachable_server_keeps_the_mail_for_later(app, runner):
     from helpdesk.extensions import db
     from helpdesk.models import OutboxMessage
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed_port = s.getsockname()[1]
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=closed_port)
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
     _queue(app, 1)
     assert "sent 0 message(s)" in runner.invoke(args=["mail", "send"]).output
     with app.app_context():

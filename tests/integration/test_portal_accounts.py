@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from config import TestingConfig
 from helpdesk.models import ApiToken, ConsentEvent, Customer, CustomerEmail, CustomerPhone, OutboxMessage, User, UserToken
 from tests.conftest import PASSWORD
+from tests.forms import csrf_token, post_form  # noqa: F401
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -31,23 +32,12 @@ def protected(app):
     return create_app(ProtectedConfig, **{k: app.config[k] for k in KEYS})
 
 
-def csrf_token(client, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
-    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-    return found.group(1) if found else ""  # the default test app runs without CSRF
-
-
 def is_checked(page: str, input_id: str) -> bool:
     return "checked" in re.search(r'<input[^>]*id="' + input_id + '"[^>]*>', page).group(0)
 
 
 def without_csrf(page: str) -> str:
     return re.sub(r'(name="csrf-token" content|name="csrf_token" type="hidden" value)="[^"]+"', "", page)
-
-
-def post_form(client, url: str, data: dict, page: str | None = None):
-    """Submit a form as a browser does: with the CSRF token of the page that shows it."""
-    return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)})
 
 
 def mails(app, to: str | None = None) -> list[OutboxMessage]:

@@ -1,6 +1,5 @@
 """Two server processes behind Redis: a call posted to one reaches an agent connected to the other."""
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,14 +9,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.redis
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
@@ -32,7 +28,7 @@ def two_servers(app):
            "REDIS_URL": app.config["REDIS_URL"], "SOCKETIO_CHANNEL": channel, "CTI_TOKEN": "test-cti-token"}
     processes, urls = [], []
     for _ in range(2):
-        port = _free_port()
+        port = free_port()
         processes.append(subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env={**env, "PORT": str(port)},
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         urls.append(f"http://127.0.0.1:{port}")
