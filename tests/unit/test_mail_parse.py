@@ -143,6 +143,9 @@ def test_garbage_is_unparseable():
     ("Bien à vous\n-- \nJean\n01 02 03 04 05", "Bien à vous"),
     ("> tout est cité", "> tout est cité"),  # nothing left: keep everything rather than nothing
     ("On a trouvé la panne, merci.\nOn vous rappelle ?", "On a trouvé la panne, merci.\nOn vous rappelle ?"),
+    # A first sentence starting with "Le" is not the start of an attribution a blank line away.
+    ("Le voyant reste rouge.\n\nLe support a écrit :\n> Bonjour", "Le voyant reste rouge."),
+    ("Le voyant\nreste rouge.\n\nOn Mon, Support wrote:\n> Hi", "Le voyant\nreste rouge."),
 ])
 def test_visible_part_rules(text, expected):
     assert visible_part(text) == expected

@@ -311,8 +311,9 @@ def _cut_at(lines: list[str]) -> int:
         if _ATTRIBUTION_START.match(stripped):
             # Clients wrap long attributions: "Le lun. 3 mars 2025 à 10:12, Support <s@x.fr> a\nécrit :"
             for end in (index + 2, index + 3):
-                if _ATTRIBUTION.match(" ".join(part.strip() for part in lines[index:end])):
-                    return index
+                wrapped = lines[index:end]
+                if all(part.strip() for part in wrapped) and _ATTRIBUTION.match(" ".join(p.strip() for p in wrapped)):
+                    return index  # (a blank line ends a wrapped attribution: "Le ..." may just be a sentence)
         if _OUTLOOK_FROM.match(stripped):
             following = [l for l in lines[index + 1:index + 5] if l.strip()]
             if following and _OUTLOOK_NEXT.match(following[0]):
