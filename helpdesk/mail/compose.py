@@ -36,6 +36,16 @@ class TicketMail:
     portal_url: str | None = None  # the customer's page for the request
     body_html: str | None = None  # the one public message the mail carries, sanitised HTML
     author_name: str | None = None  # who wrote it (an agent's reply)
+    survey: "SurveyLinks | None" = None  # the satisfaction survey the resolution mail carries
+
+
+@dataclass(frozen=True)
+class SurveyLinks:
+    """One link per CSAT answer (1-5), each opening the survey with that answer chosen."""
+
+    links: tuple[tuple[int, str], ...]  # (answer, url)
+    form_url: str
+    expires_days: int | None = None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ the customer made, not marketing, so consent_email does not stop them; no addres
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from email.utils import formataddr, parseaddr
 
@@ -26,10 +27,11 @@ from helpdesk.models import Message, OutboxMessage, Ticket, User
 # way in (portal, API, e-mail, chat, a staff member typing in a request received otherwise) gets
 # the acknowledgement, which carries the number and the address to write back to.
 UNACKNOWLEDGED_CHANNELS = frozenset({"phone"})
-TICKET_MAIL_KINDS = ("acknowledgement", "reply", "resolved")
-SURVEY_KIND = "survey"  # the invitation, written here for the surveys feature  # OutboxMessage.kind of the mails written here
+TICKET_MAIL_KINDS = ("acknowledgement", "reply", "resolved")  # OutboxMessage.kind of the mails written here
+SURVEY_KIND = "survey"  # the survey's own invitation (when a delay keeps it out of the resolution mail)
 _UNWRITTEN = 2**62  # rows not inserted yet come after those that were, at the same instant
 _PENDING_REPLIES = "helpdesk.mail.pending_replies"  # session.info: ticket id -> (row, message), this transaction
+_PENDING_RESOLUTIONS = "helpdesk.mail.pending_resolutions"  # session.info: ticket id -> (row, TicketMail), idem
 
 
 def acknowledgement_wanted(channel: str, address: str | None) -> bool:
@@ -65,7 +67,8 @@ def agent_replied(session: Session, ticket: Ticket, message: Message, now: datet
 
 def ticket_resolved(session: Session, ticket: Ticket, now: datetime) -> OutboxMessage | None:
     """The resolution notice: answer it to reopen. A reply written in the same action (reply and
-    resolve) is folded into it: one mail, not two. The satisfaction survey follows separately."""
+    resolve) is folded into it: one mail, not two; so is the satisfaction survey when it is due at
+    once (add_survey)."""
     customer = ticket.customer
     if customer is None or not customer.email:
         return None
@@ -75,9 +78,24 @@ def ticket_resolved(session: Session, ticket: Ticket, now: datetime) -> OutboxMe
         mail = _ticket_mail(ticket, body_html=message.body, author_name=_author_name(session, message))
         composed = compose.compose("resolved", mail)
         row.kind, row.subject, row.body_text, row.body_html = "resolved", composed.subject[:300], composed.text, composed.html
-        return row
-    return _enqueue(session, ticket, customer.email, "resolved", compose.compose("resolved", _ticket_mail(ticket)),
-                    _thread(session, ticket.id), now)
+    else:
+        mail = _ticket_mail(ticket)
+        row = _enqueue(session, ticket, customer.email, "resolved", compose.compose("resolved", mail),
+                       _thread(session, ticket.id), now)
+    session.info.setdefault(_PENDING_RESOLUTIONS, {})[ticket.id] = (row, mail)
+    return row
+
+
+def add_survey(session: Session, ticket: Ticket, survey: compose.SurveyLinks) -> OutboxMessage | None:
+    """The ticket's resolution mail written in this transaction, rewritten to carry the survey's
+    links; None when there is none (the customer has no address)."""
+    pending = session.info.get(_PENDING_RESOLUTIONS, {}).get(ticket.id)
+    if pending is None:
+        return None
+    row, mail = pending
+    composed = compose.compose("resolved", replace(mail, survey=survey))
+    row.subject, row.body_text, row.body_html = composed.subject[:300], composed.text, composed.html
+    return row
 
 
 def survey_invitation(session: Session, ticket: Ticket, to: str, composed: compose.ComposedMail,
@@ -90,9 +108,14 @@ def survey_invitation(session: Session, ticket: Ticket, to: str, composed: compo
 # --- pieces ------------------------------------------------------------------------------------------
 
 
+def site_url() -> str:
+    """Where links in mails point (BASE_URL)."""
+    return current_app.config["BASE_URL"].rstrip("/")
+
+
 def _ticket_mail(ticket: Ticket, *, body_html: str | None = None, author_name: str | None = None) -> compose.TicketMail:
     customer = ticket.customer
-    base_url = current_app.config["BASE_URL"].rstrip("/")
+    base_url = site_url()
     return compose.TicketMail(
         number=ticket.display_number, subject=ticket.subject, customer_name=customer.name if customer else "",
         language=compose.mail_language(customer.language if customer else None),
@@ -147,5 +170,6 @@ def _thread(session: Session, ticket_id: int) -> list[str]:
 @event.listens_for(Session, "after_commit")
 @event.listens_for(Session, "after_rollback")
 def _forget_pending_replies(session: Session) -> None:
-    # A reply mail is folded into the resolution only within the transaction that wrote both.
+    # A reply mail (or a survey) is folded into the resolution only within the transaction that wrote both.
     session.info.pop(_PENDING_REPLIES, None)
+    session.info.pop(_PENDING_RESOLUTIONS, None)

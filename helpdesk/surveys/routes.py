@@ -19,6 +19,8 @@ from helpdesk.permissions import require
 from helpdesk.surveys import followups, rules, service
 
 bp = Blueprint("surveys", __name__, template_folder="templates")
+# The answers' words, for the survey's pages and every mail that carries the survey.
+bp.add_app_template_global(service.csat_labels, "csat_labels")
 
 
 def token_limit():

@@ -24,7 +24,7 @@ class SurveySettings:
     those teams' tickets ([] surveys nothing)."""
 
     enabled: bool = True
-    delay_minutes: int = 60
+    delay_minutes: int = 0  # 0: the survey goes in the resolution mail; else on its own, this much later
     throttle_days: int = 7
     nps_period_days: int = 90
     expiry_days: int = 14

@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from helpdesk import settings as stored_settings
 from helpdesk.errors import Gone, Invalid, NotFound
 from helpdesk.mail import notify
-from helpdesk.mail.compose import ComposedMail
+from helpdesk.mail.compose import ComposedMail, SurveyLinks
 from helpdesk.models import Customer, Interaction, SurveyInvitation, SurveyResponse, Team, Ticket, TicketEvent
 from helpdesk.models.tickets import DONE_STATUSES
 from helpdesk.permissions import require
@@ -126,21 +126,55 @@ def send_due_invitations(session: Session, now: datetime, *, base_url: str, limi
             if _claim(session, invitation, state="cancelled"):
                 cancelled += 1
             continue
-        previous = last_nps.get(customer.id)
-        include_nps = previous is None or now - previous >= timedelta(days=settings.nps_period_days)
-        token, digest = rules.new_token()
-        expires_at = now + timedelta(days=settings.expiry_days)
-        if not _claim(session, invitation, state="sent", token_hash=digest, sent_at=now, expires_at=expires_at,
-                      include_nps=include_nps):
+        token = _mark_sent(session, invitation, customer, settings, last_nps, now)
+        if token is None:
             continue  # another worker sent it
-        if include_nps:
-            last_nps[customer.id] = now
         if customer.email:
             notify.survey_invitation(session, ticket, customer.email,
                                      _invitation_mail(invitation, customer, ticket, token, base_url, now), now)
         sent += 1
     session.flush()
     return SendReport(sent, cancelled)
+
+
+def send_with_resolution(session: Session, ticket: Ticket, invitation: SurveyInvitation | None, now: datetime, *,
+                         base_url: str) -> SurveyLinks | None:
+    """An invitation due at once (no delay configured) goes in the resolution mail itself: it is
+    marked sent and its links returned for that mail. None when it waits (a delay), or when the
+    customer has no address to write to (the sweep then sends nothing either)."""
+    if invitation is None or invitation.state != "scheduled" or invitation.send_at > now:
+        return None
+    customer = session.get(Customer, invitation.customer_id)
+    if customer is None or not customer.email:
+        return None
+    last_nps = dict(session.execute(
+        select(SurveyInvitation.customer_id, func.max(SurveyInvitation.sent_at))
+        .where(SurveyInvitation.customer_id == customer.id, SurveyInvitation.include_nps.is_(True))
+        .group_by(SurveyInvitation.customer_id)).all())
+    token = _mark_sent(session, invitation, customer, survey_settings(session), last_nps, now)
+    if token is None:
+        return None
+    return SurveyLinks(tuple((n, survey_url(base_url, token, n)) for n in rules.CSAT_RANGE), survey_url(base_url, token),
+                       _days_left(invitation, now))
+
+
+def _mark_sent(session: Session, invitation: SurveyInvitation, customer: Customer, settings: SurveySettings,
+               last_nps: dict, now: datetime) -> str | None:
+    """Claim a scheduled invitation as sent (once, whatever the number of workers): its token, its
+    expiry, and the NPS question when the customer was not asked it lately. The token, or None."""
+    previous = last_nps.get(customer.id)
+    include_nps = previous is None or now - previous >= timedelta(days=settings.nps_period_days)
+    token, digest = rules.new_token()
+    if not _claim(session, invitation, state="sent", token_hash=digest, sent_at=now,
+                  expires_at=now + timedelta(days=settings.expiry_days), include_nps=include_nps):
+        return None
+    if include_nps:
+        last_nps[customer.id] = now
+    return token
+
+
+def _days_left(invitation: SurveyInvitation, now: datetime) -> int | None:
+    return (invitation.expires_at - now).days if invitation.expires_at else None
 
 
 def _claim(session: Session, invitation: SurveyInvitation, **values) -> bool:
@@ -171,7 +205,7 @@ def _invitation_mail(invitation: SurveyInvitation, customer: Customer, ticket: T
         labels = csat_labels()
         links = [(n, labels[n], survey_url(base_url, token, n)) for n in rules.CSAT_RANGE]
         context = {"customer": customer, "ticket": ticket, "links": links, "form_url": survey_url(base_url, token),
-                   "expires_days": (invitation.expires_at - now).days if invitation.expires_at else None}
+                   "expires_days": _days_left(invitation, now)}
         subject = _("Votre avis sur la demande %(number)s", number=ticket.display_number)
         text = render_template("surveys/invitation_email.txt", **context)
         html = render_template("surveys/invitation_email.html", **context)

@@ -396,7 +396,11 @@ def _after_status_change(session: Session, ticket: Ticket, old: str, new: str, n
     if resolved:
         if new == "resolved":
             notify.ticket_resolved(session, ticket, now)  # before the survey's queries flush the ticket
-        surveys.schedule_after_resolution(session, ticket, now)
+        invitation = surveys.schedule_after_resolution(session, ticket, now)
+        if new == "resolved":  # a survey due at once goes in the resolution mail
+            links = surveys.send_with_resolution(session, ticket, invitation, now, base_url=notify.site_url())
+            if links is not None:
+                notify.add_survey(session, ticket, links)
     elif reopened:
         ticket.reopened_count = (ticket.reopened_count or 0) + 1
         surveys.cancel_scheduled(session, ticket.id)

@@ -145,10 +145,15 @@ def test_resolution_mails_the_customer_and_a_reply_written_with_it_is_folded_in(
     assert "Pilote réinstallé." in mails[1].body_text and "est résolue" in mails[1].body_text
 
 
-def test_the_survey_invitation_follows_on_the_thread_and_an_answer_to_it_lands_on_the_ticket(app, client, desk):
+def test_a_delayed_survey_invitation_follows_on_the_thread_and_an_answer_to_it_lands_on_the_ticket(app, client, desk):
+    from helpdesk import settings as stored_settings
     from helpdesk.mail.inbound.service import ingest
-    from helpdesk.surveys.service import send_due_invitations
+    from helpdesk.surveys.rules import SurveySettings
+    from helpdesk.surveys.service import SETTINGS_KEY, send_due_invitations
 
+    with app.app_context():  # the survey on its own, an hour after the resolution
+        stored_settings.save(db.session, SETTINGS_KEY, SurveySettings(delay_minutes=60), utcnow())
+        db.session.commit()
     ticket = portal_request(client, desk)
     client.patch(f"/api/v1/tickets/{ticket['id']}", json={"status": "resolved", "version": ticket["version"]},
                  headers=desk["agent"])

@@ -1,5 +1,6 @@
-"""Satisfaction surveys as customers, mail scanners and team leads meet them: an invitation an hour
-after resolution, single-use links, answers on the timeline and the ticket, service recovery."""
+"""Satisfaction surveys as customers, mail scanners and team leads meet them: the survey in the
+resolution mail (the default) or an invitation of its own an hour after resolution (a delay set, as
+most of these tests do), single-use links, answers on the timeline and the ticket, service recovery."""
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -56,6 +57,13 @@ def people(app, factory, auth, client):
         "no_consent": factory.customer("Paul Refus", email="paul@example.com", consent_surveys=False),
     }
     ids["agent_token"] = auth.token("agent@example.com")
+    with app.app_context():  # an invitation of its own, an hour after resolution (the default: in the resolution mail)
+        from helpdesk import settings as stored_settings
+        from helpdesk.extensions import db
+        from helpdesk.surveys.rules import SurveySettings
+
+        stored_settings.save(db.session, surveys.SETTINGS_KEY, SurveySettings(delay_minutes=60), utcnow())
+        db.session.commit()
     return ids
 
 
@@ -138,6 +146,35 @@ def test_the_invitation_leaves_an_hour_after_resolution_with_the_scale_as_links(
         assert invitation.token_hash != token and token not in invitation.token_hash  # stored hashed
         assert invitation.expires_at - invitation.sent_at == timedelta(days=14)
     assert send_due(app, utcnow() + timedelta(hours=3)).sent == 0  # once
+
+
+def resolution_mails(app):
+    from helpdesk.extensions import db
+
+    with app.app_context():
+        return [(m.to_address, m.body_text, m.body_html) for m in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "resolved").order_by(OutboxMessage.id))]
+
+
+@pytest.mark.parametrize("customer, question", [("customer", "Êtes-vous satisfait"), ("english", "Are you satisfied")])
+def test_by_default_the_survey_is_in_the_resolution_mail_and_sent_once(app, client, people, auth, customer, question):
+    from helpdesk.extensions import db
+    from helpdesk.models import Setting
+
+    with app.app_context():  # the default settings: no delay
+        db.session.execute(db.delete(Setting).where(Setting.key == surveys.SETTINGS_KEY))
+        db.session.commit()
+    resolved_ticket(client, people, customer)
+    [(to, text, html)] = resolution_mails(app)
+    assert question in text and question in html
+    token = link_token(text)
+    for n in range(1, 6):
+        assert f"/survey/{token}?csat={n}" in text and f"/survey/{token}?csat={n}" in html
+    with app.app_context():
+        invitation = db.session.scalar(select(SurveyInvitation))
+        assert invitation.state == "sent" and invitation.token_hash and token not in invitation.token_hash
+    assert send_due(app, utcnow() + timedelta(hours=2)).sent == 0 and mails(app) == []  # not a second time
+    assert client.get(f"/survey/{token}?csat=4").status_code == 200  # the link works
 
 
 def test_the_invitation_is_in_the_customers_language(app, client, people):
@@ -508,12 +545,12 @@ def test_admins_read_and_change_survey_settings(app, client, people, auth):
     assert changed.status_code == 200 and changed.get_json()["delay_minutes"] == 0
     assert client.get("/api/v1/admin/survey-settings", headers=bearer(people["agent_token"])).status_code == 403
     resolved_ticket(client, people)
-    assert send_due(app, utcnow() + timedelta(seconds=1)).sent == 1  # no delay any more
+    assert send_due(app, utcnow() + timedelta(seconds=1)).sent == 0  # no delay any more: it left with the resolution
     with app.app_context():
         from helpdesk.extensions import db
 
         invitation = db.session.scalar(select(SurveyInvitation))
-        assert invitation.expires_at - invitation.sent_at == timedelta(days=3)
+        assert invitation.state == "sent" and invitation.expires_at - invitation.sent_at == timedelta(days=3)
 
 
 def test_surveys_switched_off_for_a_team_invite_no_one_of_it(app, client, people, auth):

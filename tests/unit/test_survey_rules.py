@@ -16,8 +16,10 @@ def facts(**changes):
     return InvitationFacts(**values)
 
 
-def test_a_resolved_ticket_is_surveyed_an_hour_later_with_nps_the_first_time():
+def test_a_resolved_ticket_is_surveyed_at_once_by_default_or_after_the_delay_set_with_nps_the_first_time():
     decision = rules.survey_decision(facts(), SurveySettings(), NOW)
+    assert decision.invite and decision.send_at == NOW and decision.include_nps  # in the resolution mail
+    decision = rules.survey_decision(facts(), SurveySettings(delay_minutes=60), NOW)
     assert decision.invite and decision.send_at == NOW + timedelta(hours=1) and decision.include_nps
 
 
