@@ -60,10 +60,12 @@ def _register_reference_endpoints(app) -> None:
             return {"error": {"code": "invalid_token"}}, 401
         data = json.loads(request.get_data(as_text=True))
         subject, body = data["subject"].strip(), data["body"]
-        customer = conn.execute(select(customers.c.id, customers.c.segment)
+        customer = conn.execute(select(customers.c.id, customers.c.segment, customers.c.tactical_segment,
+                                       customers.c.customer_score)
                                 .where(customers.c.id == data["customer_id"])).first()
         html = render_markdown(body)
-        draft = SimpleNamespace(customer=SimpleNamespace(segment=customer.segment), team=None, team_id=None,
+        draft = SimpleNamespace(customer=SimpleNamespace(segment=customer.segment, tactical_segment=customer.tactical_segment,
+                                                         customer_score=customer.customer_score), team=None, team_id=None,
                                 created_at=now, updated_at=now, status="new", priority=data["priority"],
                                 type="question", **dict.fromkeys(TICKET_SLA_COLUMNS))
         clocks = plan_new_ticket(db.session, draft, now)

@@ -24,6 +24,25 @@ from html.parser import HTMLParser
 import nh3
 
 
+class _ReadOnlyMessage(EmailMessage):
+    """A received message is only read: each header is parsed once, not on every look-up (the
+    standard library re-parses a header each time it is read, a fifth of an ingest's time)."""
+
+    def get(self, name, failobj=None):
+        cache = self.__dict__.setdefault("_parsed_headers", {})
+        key = name.lower()
+        if key not in cache:
+            cache[key] = super().get(name, None)
+        value = cache[key]
+        return failobj if value is None else value
+
+    def __getitem__(self, name):
+        return self.get(name)
+
+
+_READING = policy.default.clone(message_factory=_ReadOnlyMessage)
+
+
 class Unparseable(Exception):
     """Raw bytes that are not an e-mail we can read; the message is quarantined with this reason."""
 
@@ -425,7 +444,7 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if not raw or not raw.strip():
         raise Unparseable("empty message")
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=_READING).parsebytes(raw)
     except Exception as error:  # the parser is lenient; this is truly broken input
         raise Unparseable(f"unreadable: {error}"[:200]) from error
     if not list(msg.keys()):
