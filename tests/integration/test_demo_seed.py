@@ -232,7 +232,7 @@ def test_satisfaction_surveys_answers_and_follow_ups_as_the_app_would_have_made_
         for invitation in invitations:
             ticket = tickets[invitation.ticket_id]
             assert ticket in surveyable and invitation.customer_id == ticket.customer_id
-            assert invitation.send_at == ticket.resolved_at + timedelta(hours=1)
+            assert invitation.send_at == ticket.resolved_at  # no delay by default: with the resolution mail
             previous = last_sent.get(invitation.customer_id)
             assert previous is None or invitation.send_at - previous >= timedelta(days=7)
             last_sent[invitation.customer_id] = invitation.send_at
