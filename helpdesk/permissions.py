@@ -56,6 +56,11 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "survey.manage": frozenset({"admin"}),
     # Mail that did not go through: failed outgoing (resend), quarantined incoming (re-process).
     "mail.manage": frozenset({"admin"}),
+    # The product catalogue: staff read it (to register a customer's product); admins change it.
+    "product.list": STAFF,
+    "admin.products": frozenset({"admin"}),
+    # The audit log of admin changes.
+    "audit.view": frozenset({"admin"}),
     # Service recovery: staff see follow-ups (the card shows them); team leads close them.
     "follow_up.view": STAFF,
     "follow_up.list": STAFF,

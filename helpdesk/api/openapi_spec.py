@@ -196,6 +196,27 @@ SCHEMAS["Order"] = obj({
     "id": ID, "customer_id": ID, "amount": string("Decimal, two places.", pattern=r"^\d+\.\d{2}$"),
     "currency": string(pattern="^[A-Z]{3}$"), "ordered_at": moment(), "reference": string(null=True),
 })
+_product_fields = {
+    "sku": string("Unique, stored upper-case.", maxLength=64), "name": string(maxLength=200),
+    "family": string(maxLength=100, null=True), "warranty_months": integer(minimum=0, maximum=240, default=24),
+    "active": boolean(default=True),
+}
+SCHEMAS["Product"] = obj({"id": ID, **_product_fields}, "A catalogue product.")
+SCHEMAS["ProductCreate"] = body(_product_fields, "Bad fields come back as codes in details.fields (required, "
+                                "too_long, not_a_number, out_of_range, not_true_or_false, unknown_field).",
+                                required=("sku", "name"))
+SCHEMAS["ProductImportReport"] = obj({
+    "created": integer(minimum=0), "updated": integer(minimum=0), "unchanged": integer(minimum=0),
+    "rejected": array(obj({"line": integer(minimum=2), "fields": obj({}, "column -> code",
+                                                                     values=string())})),
+})
+SCHEMAS["AuditEvent"] = obj({
+    "id": ID, "occurred_at": moment(), "actor": obj({"id": integer(null=True), "name": string()}),
+    "action": string("created, updated, deactivated, reactivated, invited, imported, revoked, rotated, ..."),
+    "object": obj({"type": string(), "id": integer(null=True), "label": string(null=True)}),
+    "changes": obj({}, "field -> {before, after}; secrets only as \"(secret)\".",
+                   values=obj({"before": {}, "after": {}})),
+})
 SCHEMAS["OrderCreate"] = body({
     "amount": {"oneOf": [number(minimum=0), string()], "description": "0 to 1e9; \"129.90\", 129.9 or \"129,90\"."},
     "currency": string(default="EUR", pattern="^[A-Za-z]{3}$"),
@@ -783,6 +804,30 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         description="Authenticated by the CTI secret in the path (401 when wrong or unset), not by a header.",
         request_content={"application/x-www-form-urlencoded": {"schema": ref("CtiCompatEvent")},
                          "application/json": {"schema": ref("CtiCompatEvent")}})},
+    # Product catalogue
+    "list_products": {"get": op(
+        "The product catalogue (staff)", "Products", ok=page_of(ref("Product")), errors=(400, 403),
+        params=[query("q", string(maxLength=100), "In the SKU or the name."), query("family", string()),
+                query("active", boolean()), *PAGE])},
+    "get_product": {"get": op("A catalogue product (staff)", "Products", ok=ref("Product"), errors=(403, 404))},
+    "create_product": {"post": op("Add a product to the catalogue (admin)", "Products", status=201, ok=ref("Product"),
+                                  body_schema=ref("ProductCreate"), errors=(403, 409),
+                                  description="A SKU already used (whatever its case) is a 409 duplicate.")},
+    "update_product": {"patch": op("Change a catalogue product (admin)", "Products", ok=ref("Product"),
+                                   body_schema=body(_product_fields, "Only the fields sent change."),
+                                   errors=(403, 404, 409))},
+    "import_products": {"post": op(
+        "Import the catalogue from a CSV (admin)", "Products", ok=ref("ProductImportReport"), errors=(400, 403),
+        request_content={"text/csv": {"schema": string()}, "multipart/form-data": {"schema": body(
+            {"file": string(contentMediaType="text/csv")}, required=("file",))}},
+        description="Header line with sku and name (French headers too), optionally family, warranty_months, "
+                    "active; comma or semicolon. Lines are created or updated by SKU; each bad one is reported "
+                    "with its line number and codes. An unreadable file: 400 unreadable_file.")},
+    "list_audit_events": {"get": op(
+        "The audit log of admin changes (admin), newest first", "Administration", ok=page_of(ref("AuditEvent")),
+        errors=(400, 403),
+        params=[query("from", string(format="date")), query("to", string(format="date")),
+                query("actor", integer(), "A user id."), query("object", string(), "A type, or type:id."), *PAGE])},
     # Administration
     "create_calendar": {"post": op("Create a business calendar (admin)", "Administration", status=201,
                                    ok=ref("Calendar"), body_schema=ref("CalendarInput"), errors=(403, 409))},
@@ -853,6 +898,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
 TAGS = [
     {"name": "Auth"}, {"name": "Tickets"}, {"name": "Customers"}, {"name": "Knowledge base"},
     {"name": "Telephony", "description": "The CTI webhook: its own secret, not a user token."},
+    {"name": "Products", "description": "The catalogue customers' products come from: staff read it, admins change it."},
     {"name": "Administration"}, {"name": "Surveys"}, {"name": "Reports", "description": (
         "Leads and admins. Same figures as the report pages; Accept: text/csv or ?format=csv for the table.")},
     {"name": "Meta"},

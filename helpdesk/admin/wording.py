@@ -1,0 +1,54 @@
+"""The words admin pages show for the services' stable error codes (never the English text of the
+API's messages: a reworded message cannot change what a page shows)."""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+
+def field_problem(code: str) -> str:
+    messages = {
+        "required": _("Ce champ est obligatoire."),
+        "too_long": _("Ce texte est trop long."),
+        "duplicate": _("Cette valeur est déjà utilisée."),
+        "not_a_number": _("Indiquez un nombre entier."),
+        "out_of_range": _("Valeur hors des limites permises."),
+        "not_true_or_false": _("Indiquez oui ou non."),
+        "unknown_field": _("Colonne inconnue."),
+        "repeated_in_file": _("Cette référence figure déjà plus haut dans le fichier."),
+        "bad_date": _("Date invalide (format AAAA-MM-JJ)."),
+        "range_reversed": _("La fin de la période précède son début."),
+        "not_a_user": _("Utilisateur inconnu."),
+        "unknown_object": _("Type d'objet inconnu."),
+    }
+    return messages.get(code, _("Valeur refusée."))
+
+
+def file_problem(code: str) -> str:
+    messages = {
+        "not_text": _("Ce fichier n'est pas un fichier texte (CSV) lisible."),
+        "too_large": _("Le fichier dépasse 5 Mo."),
+        "empty": _("Le fichier est vide."),
+        "missing_columns": _("La ligne d'en-tête doit contenir au moins les colonnes sku et name."),
+        "too_many_lines": _("Le fichier contient trop de lignes (20 000 au plus)."),
+    }
+    return messages.get(code, _("Ce fichier ne peut pas être importé."))
+
+
+def action_label(action: str) -> str:
+    labels = {
+        "created": _("création"), "updated": _("modification"), "deactivated": _("désactivation"),
+        "reactivated": _("réactivation"), "invited": _("invitation"), "imported": _("import"),
+        "revoked": _("révocation"), "rotated": _("renouvellement"), "deleted": _("suppression"),
+        "resent": _("renvoi"), "reprocessed": _("nouveau traitement"),
+    }
+    return labels.get(action, action)
+
+
+def object_label(kind: str) -> str:
+    labels = {
+        "user": _("utilisateur"), "team": _("équipe"), "calendar": _("calendrier"), "sla_policy": _("politique SLA"),
+        "product": _("produit"), "api_token": _("jeton d'API"), "telephony_secret": _("secret de téléphonie"),
+        "survey_settings": _("réglages des enquêtes"), "settings": _("réglages"), "mail": _("courrier"),
+        "tag": _("étiquette"), "canned_response": _("réponse type"),
+    }
+    return labels.get(kind, kind)

@@ -1,0 +1,1 @@
+"""The product catalogue: products, their warranty length, CSV import (admins)."""
