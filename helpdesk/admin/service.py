@@ -1,4 +1,5 @@
-"""Creating and changing teams, business calendars and SLA policies; open tickets follow the change."""
+"""Creating and changing teams, business calendars and SLA policies; open tickets follow the change.
+Every change goes in the audit log with the fields before and after (`actor`: who made it)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -7,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from helpdesk.audit import service as audit
 from helpdesk.errors import Conflict, Invalid
-from helpdesk.models import BusinessCalendar, SLAPolicy, Team
+from helpdesk.models import BusinessCalendar, SLAPolicy, Team, utcnow
 from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
 from helpdesk.sla.calendar import business_hours, parse_hours
@@ -73,22 +75,39 @@ def validate_calendar(data: dict) -> dict:
             "closed_days": sorted(set(closed_days))}
 
 
-def create_calendar(session: Session, data: dict) -> BusinessCalendar:
+CALENDAR_FIELDS = ("name", "timezone", "hours", "holidays_country", "closed_days")
+TEAM_FIELDS = ("name", "calendar_id", "auto_assign", "email", "default_sla_policy_id")
+POLICY_FIELDS = ("name", "rank", "calendar_id", "conditions", "first_response_minutes", "next_response_minutes",
+                 "resolution_minutes", "warn_at_percent", "pause_statuses", "escalations", "active")
+
+
+def snapshot(obj, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def create_calendar(session: Session, data: dict, *, actor=None, now: datetime | None = None) -> BusinessCalendar:
     values = validate_calendar(data)
     if session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == values["name"])):
         raise Conflict("A calendar with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
     calendar = BusinessCalendar(**values)
     session.add(calendar)
+    session.flush()
+    audit.record(session, actor, "created", "calendar", calendar.id, calendar.name,
+                 audit.differences(None, snapshot(calendar, CALENDAR_FIELDS)), now or utcnow())
     return calendar
 
 
-def update_calendar(session: Session, calendar: BusinessCalendar, data: dict, now: datetime) -> BusinessCalendar:
+def update_calendar(session: Session, calendar: BusinessCalendar, data: dict, now: datetime, *,
+                    actor=None) -> BusinessCalendar:
     from helpdesk.sla.service import refresh_sla_for_calendar
 
+    before = snapshot(calendar, CALENDAR_FIELDS)
     merged = {"name": calendar.name, "timezone": calendar.timezone, "hours": calendar.hours,
               "holidays_country": calendar.holidays_country, "closed_days": calendar.closed_days, **data}
     for key, value in validate_calendar(merged).items():
         setattr(calendar, key, value)
+    audit.record(session, actor, "updated", "calendar", calendar.id, calendar.name,
+                 audit.differences(before, snapshot(calendar, CALENDAR_FIELDS)), now)
     calendar.updated_at = now
     session.flush()
     forget_sla_context(session)
@@ -96,7 +115,7 @@ def update_calendar(session: Session, calendar: BusinessCalendar, data: dict, no
     return calendar
 
 
-def create_team(session: Session, data: dict) -> Team:
+def create_team(session: Session, data: dict, *, actor=None, now: datetime | None = None) -> Team:
     errors: dict[str, str] = {}
     name = _name(data, errors)
     calendar = None
@@ -113,6 +132,9 @@ def create_team(session: Session, data: dict) -> Team:
         raise Conflict("A team with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
     team = Team(name=name, calendar=calendar, auto_assign=auto_assign, email=data.get("email"))
     session.add(team)
+    session.flush()
+    audit.record(session, actor, "created", "team", team.id, team.name,
+                 audit.differences(None, snapshot(team, TEAM_FIELDS)), now or utcnow())
     forget_sla_context(session)
     return team
 
@@ -189,7 +211,7 @@ def validate_policy(session: Session, data: dict) -> dict:
             "pause_statuses": pause, "escalations": escalations}
 
 
-def create_policy(session: Session, data: dict, now: datetime) -> SLAPolicy:
+def create_policy(session: Session, data: dict, now: datetime, *, actor=None) -> SLAPolicy:
     from helpdesk.sla.service import refresh_sla_for_policy
 
     values = validate_policy(session, data)
@@ -198,14 +220,17 @@ def create_policy(session: Session, data: dict, now: datetime) -> SLAPolicy:
     policy = SLAPolicy(**values)
     session.add(policy)
     session.flush()
+    audit.record(session, actor, "created", "sla_policy", policy.id, policy.name,
+                 audit.differences(None, snapshot(policy, POLICY_FIELDS)), now)
     forget_sla_context(session)
     refresh_sla_for_policy(session, policy.id, now)
     return policy
 
 
-def update_policy(session: Session, policy: SLAPolicy, data: dict, now: datetime) -> SLAPolicy:
+def update_policy(session: Session, policy: SLAPolicy, data: dict, now: datetime, *, actor=None) -> SLAPolicy:
     from helpdesk.sla.service import refresh_sla_for_policy
 
+    before = snapshot(policy, POLICY_FIELDS)
     current = {"name": policy.name, "calendar_id": policy.calendar_id, "conditions": policy.conditions, "rank": policy.rank,
                "targets": {"first_response_minutes": policy.first_response_minutes, "next_response_minutes": policy.next_response_minutes,
                            "resolution_minutes": policy.resolution_minutes},
@@ -213,6 +238,8 @@ def update_policy(session: Session, policy: SLAPolicy, data: dict, now: datetime
     current.update(data)
     for key, value in validate_policy(session, current).items():
         setattr(policy, key, value)
+    audit.record(session, actor, "updated", "sla_policy", policy.id, policy.name,
+                 audit.differences(before, snapshot(policy, POLICY_FIELDS)), now)
     policy.updated_at = now
     session.flush()
     forget_sla_context(session)

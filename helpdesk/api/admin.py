@@ -30,8 +30,9 @@ def policy_json(p: SLAPolicy) -> dict:
 
 @bp.post("/calendars")
 def create_calendar():
-    require(api_user(), "calendar.manage")
-    calendar = service.create_calendar(db.session, json_body())
+    user = api_user()
+    require(user, "calendar.manage")
+    calendar = service.create_calendar(db.session, json_body(), actor=user, now=utcnow())
     db.session.commit()
     return calendar_json(calendar), 201
 
@@ -39,19 +40,21 @@ def create_calendar():
 @bp.put("/calendars/<int:calendar_id>")
 @bp.patch("/calendars/<int:calendar_id>")
 def update_calendar(calendar_id: int):
-    require(api_user(), "calendar.manage")
+    user = api_user()
+    require(user, "calendar.manage")
     calendar = db.session.get(BusinessCalendar, calendar_id)
     if calendar is None:
         raise NotFound("No such calendar.")
-    service.update_calendar(db.session, calendar, json_body(), utcnow())
+    service.update_calendar(db.session, calendar, json_body(), utcnow(), actor=user)
     db.session.commit()
     return calendar_json(calendar)
 
 
 @bp.post("/teams")
 def create_team():
-    require(api_user(), "team.manage")
-    team = service.create_team(db.session, json_body())
+    user = api_user()
+    require(user, "team.manage")
+    team = service.create_team(db.session, json_body(), actor=user, now=utcnow())
     db.session.commit()
     return team_json(team), 201
 
@@ -62,8 +65,9 @@ def create_policy():
     (id or name), segment (commercial: standard/premium/vip/business), tactical_segment (from the
     scores: best, high_potential, new, active, inactive, dissatisfied, lost) and min_score (one
     whole number 0-100: the customer's score is known and at least that)."""
-    require(api_user(), "sla.manage")
-    policy = service.create_policy(db.session, json_body(), utcnow())
+    user = api_user()
+    require(user, "sla.manage")
+    policy = service.create_policy(db.session, json_body(), utcnow(), actor=user)
     db.session.commit()
     return policy_json(policy), 201
 
@@ -71,10 +75,11 @@ def create_policy():
 @bp.put("/sla-policies/<int:policy_id>")
 @bp.patch("/sla-policies/<int:policy_id>")
 def update_policy(policy_id: int):
-    require(api_user(), "sla.manage")
+    user = api_user()
+    require(user, "sla.manage")
     policy = db.session.get(SLAPolicy, policy_id)
     if policy is None:
         raise NotFound("No such SLA policy.")
-    service.update_policy(db.session, policy, json_body(), utcnow())
+    service.update_policy(db.session, policy, json_body(), utcnow(), actor=user)
     db.session.commit()
     return policy_json(policy)

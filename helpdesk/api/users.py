@@ -25,7 +25,8 @@ def user_json(user) -> dict:
 
 @bp.post("/users")
 def create_user_route():
-    require(api_user(), "user.manage")
+    actor = api_user()
+    require(actor, "user.manage")
     data = json_body()
     team_ids = data.get("team_ids")
     if team_ids is not None and (not isinstance(team_ids, list) or not all(isinstance(i, int) for i in team_ids)):
@@ -40,6 +41,7 @@ def create_user_route():
         password=data.get("password"),
         team_ids=team_ids,
         locale=data.get("locale") or "fr",
+        actor=actor,
     )
     db.session.commit()
     return user_json(user), 201

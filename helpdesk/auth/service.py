@@ -16,6 +16,7 @@ from helpdesk.auth.security import (
     password_problem,
     verify_password,
 )
+from helpdesk.audit import service as audit
 from helpdesk.errors import Conflict, Invalid
 from helpdesk.extensions import db
 from helpdesk.models import ApiToken, Customer, Team, User, utcnow
@@ -130,9 +131,11 @@ def create_user(
     team_ids: list[int] | None = None,
     locale: str = "fr",
     now: datetime | None = None,
+    actor=None,
 ) -> User:
     """A new account made by an admin, the API or the CLI: its address is trusted as given (portal
-    sign-ups go through helpdesk.auth.accounts and prove theirs). A customer account is linked to
+    sign-ups go through helpdesk.auth.accounts and prove theirs). In the audit log (`actor`: who;
+    the password only as "set"). A customer account is linked to
     the Customer with the same e-mail (made if none)."""
     fields: dict[str, str] = {}
     try:
@@ -174,4 +177,9 @@ def create_user(
             db.session.add(customer)
         user.customer = customer
     db.session.add(user)
+    db.session.flush()
+    audit.record(db.session, actor, "created", "user", user.id, f"{user.name} <{user.email}>",
+                 audit.differences(None, {"email": user.email, "name": user.name, "role": user.role,
+                                          "team_ids": sorted(t.id for t in teams), "password": password},
+                                   secrets={"password"}), now or utcnow())
     return user

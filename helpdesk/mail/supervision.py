@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from helpdesk.audit import service as audit
 from helpdesk.errors import NotFound
 from helpdesk.models import InboundEmail, OutboxMessage, Ticket
 from helpdesk.permissions import require
@@ -53,6 +54,8 @@ def resend(session: Session, actor, outbox_id: int, now: datetime) -> OutboxMess
     row.failed_at = None
     row.attempts = 0
     row.next_attempt_at = None
+    audit.record(session, actor, "resent", "mail", row.id, f"{row.to_address}: {row.subject}",
+                 {"last_error": [row.last_error, row.last_error]}, now)
     return row
 
 
@@ -70,7 +73,10 @@ def reprocess(session: Session, actor, inbound_id: int, now: datetime) -> Inboun
         raise NotFound("No such quarantined e-mail.")
     from helpdesk.mail.inbound.service import reprocess as reprocess_inbound  # written beside this, in the inbound part
 
-    return reprocess_inbound(session, inbound_id, now)
+    result = reprocess_inbound(session, inbound_id, now)
+    audit.record(session, actor, "reprocessed", "mail", result.id, f"{result.sender or '?'}: {result.subject or ''}",
+                 {"state": ["quarantined", result.state]}, now)
+    return result
 
 
 def reason_text(reason: str | None) -> str:

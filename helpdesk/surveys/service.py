@@ -3,6 +3,7 @@ through the outbox, reading a link's token, and recording an answer with everyth
 (timeline, ticket history, service recovery, the customer's scores). Callers commit."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from helpdesk import settings as stored_settings
+from helpdesk.audit import service as audit
 from helpdesk.errors import Gone, Invalid, NotFound
 from helpdesk.mail import notify
 from helpdesk.mail.compose import ComposedMail, SurveyLinks
@@ -41,10 +43,13 @@ def update_survey_settings(session: Session, actor, data: Mapping[str, Any], now
     """Apply an admin's changes; every bad field is reported at once and nothing is saved then."""
     require(actor, "survey.manage")
     team_ids = session.scalars(select(Team.id))
-    changed, errors = rules.changed_settings(survey_settings(session), data, team_ids)
+    current = survey_settings(session)
+    changed, errors = rules.changed_settings(current, data, team_ids)
     if errors:
         raise Invalid(errors)
     stored_settings.save(session, SETTINGS_KEY, changed, now, actor.id)
+    audit.record(session, actor, "updated", "survey_settings", None, None,
+                 audit.differences(dataclasses.asdict(current), dataclasses.asdict(changed)), now)
     return changed
 
 

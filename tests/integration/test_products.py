@@ -47,9 +47,10 @@ def count(app, model) -> int:
         return db.session.scalar(select(func.count()).select_from(model))
 
 
-def audit_rows(app) -> list[AuditEvent]:
+def audit_rows(app, object_type: str = "product") -> list[AuditEvent]:
     with app.app_context():
-        rows = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+        rows = list(db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == object_type)
+                                       .order_by(AuditEvent.id)))
         db.session.expunge_all()
         return rows
 
