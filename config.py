@@ -85,6 +85,7 @@ class Config:
     # The customer portal: e-mailed links, and how long a solved request can be reopened.
     VERIFY_EMAIL_HOURS = _int("VERIFY_EMAIL_HOURS", 48)
     RESET_PASSWORD_MINUTES = _int("RESET_PASSWORD_MINUTES", 60)
+    INVITE_HOURS = _int("INVITE_HOURS", 72)  # how long an admin's invitation to choose a password lasts
     ACCOUNT_EMAIL_RATE_LIMIT = os.environ.get("ACCOUNT_EMAIL_RATE_LIMIT") or "5 per hour"  # sign-up, forgot password
     PORTAL_REOPEN_DAYS = _int("PORTAL_REOPEN_DAYS", 14)
     PORTAL_MAX_ATTACHMENTS = _int("PORTAL_MAX_ATTACHMENTS", 5)

@@ -46,10 +46,17 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
     from helpdesk.realtime.namespace import register_namespace
 
     register_namespace(socketio)
+    manager = {}
+    if app.config.get("REDIS_URL"):
+        from helpdesk.realtime.sessions import KickingRedisManager
+
+        # The Redis manager, which also carries "close this user's connections" to every process.
+        manager["client_manager"] = KickingRedisManager(app.config["REDIS_URL"], channel=app.config["SOCKETIO_CHANNEL"])
     socketio.init_app(
         app,
         message_queue=app.config.get("REDIS_URL"),
         channel=app.config["SOCKETIO_CHANNEL"],
+        **manager,
         async_mode="threading",
         # None: same-origin only (the page's own host), whatever port or name the app is served on.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class ProductForm(FlaskForm):
@@ -30,3 +31,44 @@ class ProductImportForm(FlaskForm):
     file = FileField(_l("Fichier CSV"), validators=[FileRequired(message=_l("Choisissez un fichier CSV."))],
                      description=_l("Une ligne d'en-tête : sku, name (ou référence, nom), et au choix family, "
                                     "warranty_months, active. Virgule ou point-virgule ; 5 Mo au plus."))
+
+
+def _role_choices():
+    return [("agent", _l("Agent")), ("lead", _l("Responsable d'équipe")), ("admin", _l("Administrateur"))]
+
+
+class _TeamsField(SelectMultipleField):
+    """Teams as checkboxes (choices set by the view)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, coerce=int, **kwargs)
+
+
+class PersonForm(FlaskForm):
+    name = StringField(_l("Nom"))
+    role = SelectField(_l("Rôle"), choices=_role_choices(),
+                       description=_l("Passer à un rôle plus bas ferme ses sessions, jetons et connexions."))
+    team_ids = _TeamsField(_l("Équipes"))
+    extension = StringField(_l("Poste téléphonique"), description=_l("Le numéro interne que le standard appelle."))
+
+    def values(self) -> dict:
+        return {"name": self.name.data or "", "role": self.role.data, "team_ids": list(self.team_ids.data or []),
+                "extension": self.extension.data or None}
+
+
+class NewPersonForm(FlaskForm):
+    email = EmailField(_l("Adresse e-mail"))
+    name = StringField(_l("Nom"))
+    role = SelectField(_l("Rôle"), choices=_role_choices())
+    team_ids = _TeamsField(_l("Équipes"))
+    locale = SelectField(_l("Langue"), choices=[("fr", "Français"), ("en", "English")])
+    password = PasswordField(_l("Mot de passe (facultatif)"),
+                             description=_l("Laissé vide, la personne reçoit par e-mail un lien pour choisir le sien."))
+
+    def values(self) -> dict:
+        return {"email": self.email.data or "", "name": self.name.data or None, "role": self.role.data,
+                "team_ids": list(self.team_ids.data or []), "locale": self.locale.data,
+                "password": self.password.data or None}

@@ -19,6 +19,13 @@ def field_problem(code: str) -> str:
         "range_reversed": _("La fin de la période précède son début."),
         "not_a_user": _("Utilisateur inconnu."),
         "unknown_object": _("Type d'objet inconnu."),
+        "not_a_choice": _("Valeur non proposée."),
+        "customer_account": _("Un compte client du portail ne devient pas un compte de l'équipe."),
+        "not_a_list_of_ids": _("Choisissez dans la liste."),
+        "unknown_team": _("Équipe inconnue."),
+        "last_admin": _("C'est le dernier administrateur actif : nommez-en un autre d'abord."),
+        "invalid_email": _("Cette adresse e-mail n'est pas valide."),
+        "weak_password": _("Ce mot de passe n'est pas accepté : au moins 8 caractères, et pas un mot de passe courant."),
     }
     return messages.get(code, _("Valeur refusée."))
 
@@ -52,3 +59,9 @@ def object_label(kind: str) -> str:
         "tag": _("étiquette"), "canned_response": _("réponse type"),
     }
     return labels.get(kind, kind)
+
+
+def role_label(role: str) -> str:
+    labels = {"agent": _("agent"), "lead": _("responsable d'équipe"), "admin": _("administrateur"),
+              "customer": _("client")}
+    return labels.get(role, role)

@@ -692,7 +692,22 @@ OPERATIONS: dict[str, dict[str, dict]] = {
         description="401 invalid_credentials on a wrong e-mail or password; rate limited per address.")},
     "me": {"get": op("The token's user", "Auth", ok=ref("User"))},
     "create_user_route": {"post": op("Create a user (admin)", "Administration", status=201, ok=ref("User"),
-                                     body_schema=ref("UserCreate"), errors=(403, 409))},
+                                     body_schema=ref("UserCreate"), errors=(403, 409),
+                                     description="Without a password, the person is e-mailed an invitation to "
+                                                 "choose one (a single-use link, INVITE_HOURS long).")},
+    "list_users": {"get": op(
+        "List accounts (admin)", "Administration", ok=page_of(ref("User")), errors=(400, 403),
+        params=[query("q", string(maxLength=100), "In the name or the e-mail."),
+                query("role", string(enum=("customer", "agent", "lead", "admin"))), query("team", integer()),
+                query("active", boolean()), *PAGE])},
+    "update_user": {"patch": op(
+        "Change an account (admin)", "Administration", ok=ref("User"), errors=(403, 404, 409),
+        body_schema=body({"name": string(maxLength=200), "role": string(enum=("customer", "agent", "lead", "admin")),
+                          "team_ids": array(ID), "active": boolean(), "extension": string(maxLength=32, null=True)},
+                         "Only the fields sent change; bad ones come back as codes in details.fields."),
+        description="Deactivating, a lower role or fewer teams ends the user's web sessions, revokes their API "
+                    "tokens and closes their live connections at once. 409 last_admin: the last active admin "
+                    "can be neither deactivated nor demoted.")},
     # Customers
     "list_customers": {"get": op(
         "Search customers", "Customers", ok=page_of(ref("CustomerRow")),

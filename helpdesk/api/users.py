@@ -1,11 +1,16 @@
-"""Users over the API (admin only)."""
+"""Users over the API (admin only): create (or invite), list, change, deactivate."""
 from __future__ import annotations
 
+from flask import current_app, request
+
 from helpdesk.api import bp
-from helpdesk.api.common import api_user, iso, json_body
-from helpdesk.auth.service import create_user
+from helpdesk.api.common import api_user, iso, json_body, page_params
+from helpdesk.auth import administration as people
+from helpdesk.auth.invitations import create_person
 from helpdesk.errors import Invalid
 from helpdesk.extensions import db
+from helpdesk.models import utcnow
+from helpdesk.pagination import encode_cursor
 from helpdesk.permissions import require
 
 
@@ -25,26 +30,33 @@ def user_json(user) -> dict:
 
 @bp.post("/users")
 def create_user_route():
+    """Without a password, the person gets an e-mailed invitation to choose one."""
     actor = api_user()
     require(actor, "user.manage")
-    data = json_body()
-    team_ids = data.get("team_ids")
-    if team_ids is not None and (not isinstance(team_ids, list) or not all(isinstance(i, int) for i in team_ids)):
-        raise Invalid({"team_ids": "must be a list of team ids"})
-    for field in ("email", "role", "name", "password"):
-        if data.get(field) is not None and not isinstance(data[field], str):
-            raise Invalid({field: "must be a string"})
-    user = create_user(
-        email=data.get("email") or "",
-        role=data.get("role") or "",
-        name=data.get("name"),
-        password=data.get("password"),
-        team_ids=team_ids,
-        locale=data.get("locale") or "fr",
-        actor=actor,
-    )
+    user, _invited = create_person(db.session, actor, json_body(), utcnow(), current_app.config)
     db.session.commit()
     return user_json(user), 201
+
+
+@bp.get("/users")
+def list_users():
+    actor = api_user()
+    limit, cursor = page_params()
+    after = (cursor or {}).get("id")
+    if after is not None and (not isinstance(after, int) or isinstance(after, bool)):
+        raise Invalid({"cursor": "is not a cursor this API returned"})
+    rows, next_id = people.list_people(db.session, actor, people.parse_filters(request.args), after_id=after,
+                                       limit=limit, staff_only=False)
+    return {"items": [user_json(u) for u in rows], "next_cursor": encode_cursor({"id": next_id}) if next_id else None}
+
+
+@bp.patch("/users/<int:user_id>")
+def update_user(user_id: int):
+    """`{name?, role?, team_ids?, active?, extension?}`: deactivation or a lower role ends the user's
+    sessions, tokens and live connections; the last active admin stays one (409 last_admin)."""
+    user = people.change_person(db.session, api_user(), user_id, json_body(), utcnow())
+    db.session.commit()
+    return user_json(user)
 
 
 @bp.get("/me")

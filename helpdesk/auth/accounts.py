@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import render_template, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -67,7 +67,7 @@ def _send(session: Session, user: User, template: str, subject: str, kind: str, 
         context = {"user": user, **context}
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
-        enqueue(session, to=user.email, subject=_(subject), text=text, html=html, kind=kind, now=now,
+        enqueue(session, to=user.email, subject=str(subject), text=text, html=html, kind=kind, now=now,
                 sender=settings.sender, headers={"Auto-Submitted": "auto-generated"})
 
 
@@ -76,7 +76,7 @@ def _send_verification(session: Session, user: User, settings: AccountMail, now:
     token = tokens.issue(session, user, "verify_email", now, settings.verify_lifetime)
     chosen = ",".join(name for name in SIGNUP_CONSENTS if (consents or {}).get(name))
     link = settings.link("account.verify", token=token, **({"consents": chosen} if chosen else {}))
-    _send(session, user, "verify_email", "Confirmez votre adresse e-mail", "account_verify", settings, now,
+    _send(session, user, "verify_email", _l("Confirmez votre adresse e-mail"), "account_verify", settings, now,
           link=link, hours=int(settings.verify_lifetime.total_seconds() // 3600))
 
 
@@ -87,6 +87,14 @@ def _send_reset(session: Session, user: User, settings: AccountMail, now: dateti
           link=settings.link("account.reset", token=token),
           forgot_link=settings.link("account.forgot"),
           minutes=int(settings.reset_lifetime.total_seconds() // 60))
+
+
+def send_invitation(session: Session, user: User, settings: AccountMail, now: datetime, token: str,
+                    lifetime: timedelta, inviter: str | None = None) -> None:
+    """The invitation to a new account: its set-password link (the reset page, for an invite token)."""
+    _send(session, user, "invite", _l("Votre compte sur le service client"), "account_invite", settings, now,
+          link=settings.link("account.reset", token=token), hours=int(lifetime.total_seconds() // 3600),
+          inviter=inviter)
 
 
 # --- sign-up and confirmation ------------------------------------------------------------------------
@@ -106,7 +114,7 @@ def sign_up(session: Session, form: SignUp, settings: AccountMail, now: datetime
         # Also for an account still waiting for its confirmation: the sign-up does not take it over
         # (its password stays), the owner of the mailbox can set theirs through the reset link.
         if existing.active:
-            _send_reset(session, existing, settings, now, "account_exists", "Vous avez déjà un compte",
+            _send_reset(session, existing, settings, now, "account_exists", _l("Vous avez déjà un compte"),
                         "account_exists")
         return
     user = User(email=email, name=form.name.strip()[:200] or email.split("@")[0], role="customer",
@@ -197,16 +205,18 @@ def request_password_reset(session: Session, email: str, settings: AccountMail, 
         return
     user = find_user_by_email(address)
     if user is not None and user.active:
-        _send_reset(session, user, settings, now, "reset_password", "Réinitialisation de votre mot de passe",
+        _send_reset(session, user, settings, now, "reset_password", _l("Réinitialisation de votre mot de passe"),
                     "account_reset")
 
 
-def reset_password(session: Session, token: str, password: str, now: datetime) -> User:
-    """Spend the reset link and set the new password: every other session and API token of the user
-    ends. The link came to the address, so it also proves it (an unconfirmed account is confirmed)."""
+def reset_password(session: Session, token: str, password: str, now: datetime,
+                   purpose: str = "reset_password") -> User:
+    """Spend the reset link (or an invitation's, `purpose` "invite") and set the new password: every
+    other session and API token of the user ends. The link came to the address, so it also proves it
+    (an unconfirmed account is confirmed)."""
     if problem := password_problem(password or ""):
         raise Invalid({"password": problem})
-    user = tokens.consume(session, token, "reset_password", now)
+    user = tokens.consume(session, token, purpose, now)
     if not user.active:
         raise tokens.TokenUnknown()
     set_password(user, password, now)

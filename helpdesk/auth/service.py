@@ -137,26 +137,26 @@ def create_user(
     sign-ups go through helpdesk.auth.accounts and prove theirs). In the audit log (`actor`: who;
     the password only as "set"). A customer account is linked to
     the Customer with the same e-mail (made if none)."""
-    fields: dict[str, str] = {}
+    fields: dict[str, str] = {}  # field -> code (invalid_email, not_a_choice, weak_password, unknown_team)
     try:
         email = normalise_email(email or "")
-    except Invalid as error:
-        fields.update(error.fields)
+    except Invalid:
+        fields["email"] = "invalid_email"
     if role not in ROLES:
-        fields["role"] = f"must be one of {', '.join(ROLES)}"
-    if password is not None and (problem := password_problem(password)):
-        fields["password"] = problem
+        fields["role"] = "not_a_choice"
+    if password is not None and password_problem(password):
+        fields["password"] = "weak_password"
     if locale not in ("fr", "en"):
-        fields["locale"] = "must be fr or en"
+        fields["locale"] = "not_a_choice"
     teams: list[Team] = []
     if team_ids:
         teams = list(db.session.scalars(select(Team).where(Team.id.in_(team_ids))))
         if len(teams) != len(set(team_ids)):
-            fields["team_ids"] = "unknown team"
+            fields["team_ids"] = "unknown_team"
     if fields:
-        raise Invalid(fields)
+        raise Invalid(fields, message="Some fields are invalid.")
     if find_user_by_email(email) is not None:
-        raise Conflict("A user with this e-mail already exists.", {"fields": {"email": "already used"}}, code="duplicate")
+        raise Conflict("A user with this e-mail already exists.", {"fields": {"email": "duplicate"}}, code="duplicate")
     user = User(
         email=email,
         name=(name or email.split("@")[0]).strip()[:200],

@@ -193,15 +193,21 @@ def forgot():
 @account_bp.route("/portal/reset/<token>", methods=["GET", "POST"])
 @account_bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
+    """A forgotten password's link, or an admin's invitation to choose a first one (same page)."""
     now = utcnow()
+    purpose = "reset_password"
     try:
-        tokens.check(db.session, token, "reset_password", now)
+        try:
+            tokens.check(db.session, token, purpose, now)
+        except tokens.TokenUnknown:
+            purpose = "invite"
+            tokens.check(db.session, token, purpose, now)
     except (tokens.TokenUnknown, tokens.TokenExpired, tokens.TokenUsed) as error:
         return _link_problem(error, "reset_password")
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            user = accounts.reset_password(db.session, token, form.password.data, now)
+            user = accounts.reset_password(db.session, token, form.password.data, now, purpose)
         except (tokens.TokenUnknown, tokens.TokenExpired, tokens.TokenUsed) as error:
             db.session.rollback()
             return _link_problem(error, "reset_password")
@@ -216,7 +222,7 @@ def reset(token: str):
             flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "info")
             return redirect(landing_url(user))
     status = 400 if request.method == "POST" else 200
-    return render_template("portal/account/reset.html", form=form, token=token), status
+    return render_template("portal/account/reset.html", form=form, token=token, invited=purpose == "invite"), status
 
 
 # --- profile (the portal blueprint: a logged-in customer) --------------------------------------------------
