@@ -404,7 +404,15 @@ def _client_context() -> ssl.SSLContext:
 
 
 def _mailbox(server) -> imaplib.IMAP4:
-    client = imaplib.IMAP4("127.0.0.1", server["port"])
+    """The test's own look into the mailbox (plain IMAP to pymap). Under a loaded machine pymap has
+    once left a new connection without its greeting: a timeout and one more try, never a hang."""
+    for attempt in range(3):
+        try:
+            client = imaplib.IMAP4("127.0.0.1", server["port"], timeout=10)
+            break
+        except (TimeoutError, socket.timeout):
+            if attempt == 2:
+                raise
     client.login("demouser", "demopass")
     return client
 
