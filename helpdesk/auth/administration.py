@@ -23,7 +23,6 @@ from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import Team, User
 from helpdesk.models.users import ROLES, STAFF_ROLES
 from helpdesk.permissions import require
-from helpdesk.realtime.sessions import disconnect_after_commit
 
 ROLE_RANK = {"customer": 0, "agent": 1, "lead": 2, "admin": 3}
 CHANGEABLE = ("name", "role", "team_ids", "active", "extension")
@@ -122,8 +121,7 @@ def change_person(session: Session, actor, user_id: int, data: Mapping[str, Any]
     if "team_ids" in values:
         user.teams = list(session.scalars(select(Team).where(Team.id.in_(values["team_ids"])))) if values["team_ids"] else []
     if lowers_rights(before, after):
-        end_sessions(user, now)
-        disconnect_after_commit(session, user.id)
+        end_sessions(user, now)  # web sessions, API tokens and live connections
     action = "updated"
     if before["active"] != after["active"]:
         action = "reactivated" if after["active"] else "deactivated"

@@ -64,8 +64,8 @@ def authenticate(email: str, password: str, now: datetime) -> User | None:
 
 
 def end_sessions(user: User, now: datetime) -> None:
-    """End every web session and revoke every API token of the user (the password that opened them
-    changed). The caller re-stamps the session doing the change (see auth.loading.log_in)."""
+    """End every web session, revoke every API token and close every live connection of the user
+    (the password that opened them changed, or an admin took rights away). The caller re-stamps the session doing the change (see auth.loading.log_in)."""
     # An SQL increment, so two changes racing both count.
     user.session_version = User.session_version + 1
     db.session.execute(
@@ -74,6 +74,9 @@ def end_sessions(user: User, now: datetime) -> None:
     )
     db.session.flush()
     db.session.refresh(user, ["session_version"])
+    from helpdesk.realtime.sessions import disconnect_after_commit
+
+    disconnect_after_commit(db.session, user.id)  # and their live connections, once this commits
 
 
 def set_password(user: User, password: str, now: datetime) -> None:

@@ -33,3 +33,16 @@ def test_the_change_closes_the_persons_live_connection(app, client, factory, aut
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {nina_token}"}).status_code == 401
     with pytest.raises(Exception):
         connect(nina_token)  # the revoked token cannot open a new one
+
+
+def test_a_password_reset_closes_the_persons_live_connections_too(app, factory, auth, connect):
+    from helpdesk.auth.service import set_password
+    from helpdesk.extensions import db
+    from helpdesk.models import User, utcnow
+
+    nina_id = factory.user("agent", email="nina@example.com")
+    nina = connect(auth.token("nina@example.com"))
+    with app.app_context():
+        set_password(db.session.get(User, nina_id), "un tout nouveau mot de passe", utcnow())
+        db.session.commit()
+    assert _disconnected(nina)
