@@ -63,8 +63,8 @@ def _edit(macro_id: int | None):
             saved = service.save_macro(db.session, current_user, macro_id, form.data_for_service(), utcnow())
         except Invalid as error:
             db.session.rollback()
-            for name, problem in error.fields.items():
-                getattr(form, name, form.title).errors.append(_explain(problem))
+            for name, code in error.fields.items():
+                getattr(form, name, form.title).errors.append(_explain(code, error.details))
         else:
             db.session.commit()
             flash(_("Réponse type « %(title)s » enregistrée.", title=saved.title), "info")
@@ -74,12 +74,13 @@ def _edit(macro_id: int | None):
     return render_template("macros/edit.html", form=form, macro=macro, placeholders=PLACEHOLDERS), status
 
 
-def _explain(problem: str) -> str:
-    """The service's messages (the API's, in English) as the page's language says them."""
-    if problem.startswith("unknown placeholder"):
-        unknown, _sep, available = problem.partition("; available: ")
+def _explain(code: str, details: dict) -> str:
+    """The service's error code for a field, as the page's language says it."""
+    if code == "unknown_placeholder":
         return _("Champ inconnu : %(unknown)s. Champs possibles : %(available)s.",
-                 unknown=unknown.split(": ", 1)[1], available=available)
-    known = {"another canned response has this title": _("Une autre réponse type porte déjà ce titre."),
-             "no such team": _("Équipe inconnue."), "is required": _("Champ obligatoire.")}
-    return known.get(problem, problem)
+                 unknown=", ".join("{{ %s }}" % n for n in details.get("unknown_placeholders", ())),
+                 available=", ".join("{{ %s }}" % n for n in details.get("placeholders", ())))
+    known = {"duplicate": _("Une autre réponse type porte déjà ce titre."), "unknown_team": _("Équipe inconnue."),
+             "required": _("Champ obligatoire."), "too_long": _("Ce texte est trop long."),
+             "not_a_choice": _("Valeur non proposée.")}
+    return known.get(code, _("Valeur refusée."))

@@ -41,12 +41,18 @@ def get_macro(session: Session, actor: User, macro_id: int) -> CannedResponse:
 
 
 def save_macro(session: Session, actor: User, macro_id: int | None, data: dict[str, Any], now: datetime) -> CannedResponse:
-    """Create (macro_id None) or update a canned response; Invalid with every field's error at once."""
+    """Create (macro_id None) or update a canned response; Invalid with every field's error at once,
+    as codes (required, too_long, duplicate, unknown_placeholder, not_a_choice, unknown_team); for an
+    unknown placeholder, details also name the unknown ones and those available."""
     require(actor, "macro.manage")
     macro = get_macro(session, actor, macro_id) if macro_id is not None else None
     values, errors = _validate(session, data, macro)
     if errors:
-        raise Invalid(errors)
+        error = Invalid(errors, message="Some fields of the canned response are invalid.")
+        if errors.get("body") == "unknown_placeholder":
+            error.details["unknown_placeholders"] = unknown_placeholders(values["body"])
+            error.details["placeholders"] = list(PLACEHOLDERS)
+        raise error
     if macro is None:
         macro = CannedResponse(created_at=now)
         session.add(macro)
@@ -65,33 +71,32 @@ def _validate(session: Session, data: dict[str, Any], current: CannedResponse | 
     errors: dict[str, str] = {}
     title = (data.get("title") or "").strip()
     if not title:
-        errors["title"] = "is required"
+        errors["title"] = "required"
     elif len(title) > 200:
-        errors["title"] = "at most 200 characters"
+        errors["title"] = "too_long"
     else:
         same = session.scalar(select(CannedResponse.id).where(func.lower(CannedResponse.title) == title.lower()))
         if same is not None and (current is None or same != current.id):
-            errors["title"] = "another canned response has this title"
+            errors["title"] = "duplicate"
     body = (data.get("body") or "").strip()
     if not body:
-        errors["body"] = "is required"
+        errors["body"] = "required"
     elif len(body) > BODY_MAX:
-        errors["body"] = f"at most {BODY_MAX} characters"
-    elif unknown := unknown_placeholders(body):
-        errors["body"] = ("unknown placeholder(s): " + ", ".join("{{ %s }}" % n for n in unknown)
-                          + "; available: " + ", ".join("{{ %s }}" % n for n in PLACEHOLDERS))
+        errors["body"] = "too_long"
+    elif unknown_placeholders(body):
+        errors["body"] = "unknown_placeholder"
     language = data.get("language") or "fr"
     if language not in LANGUAGES:
-        errors["language"] = "must be fr or en"
+        errors["language"] = "not_a_choice"
     team_id = data.get("team_id") or None
     if team_id is not None and (not isinstance(team_id, int) or session.get(Team, team_id) is None):
-        errors["team_id"] = "no such team"
+        errors["team_id"] = "unknown_team"
     set_status = data.get("set_status") or None
     if set_status is not None and set_status not in STATUSES:
-        errors["set_status"] = "unknown status"
+        errors["set_status"] = "not_a_choice"
     set_priority = data.get("set_priority") or None
     if set_priority is not None and set_priority not in PRIORITIES:
-        errors["set_priority"] = "unknown priority"
+        errors["set_priority"] = "not_a_choice"
     values = {"title": title, "body": body, "language": language, "team_id": team_id,
               "set_status": set_status, "set_priority": set_priority}
     return values, errors
