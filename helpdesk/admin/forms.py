@@ -72,3 +72,31 @@ class NewPersonForm(FlaskForm):
         return {"email": self.email.data or "", "name": self.name.data or None, "role": self.role.data,
                 "team_ids": list(self.team_ids.data or []), "locale": self.locale.data,
                 "password": self.password.data or None}
+
+
+class _Ids(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, coerce=int, **kwargs)
+
+
+def _optional_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Nom de l'équipe"))
+    calendar_id = SelectField(_l("Calendrier ouvré"), coerce=_optional_id,
+                              description=_l("Les délais SLA de l'équipe se comptent sur ces horaires."))
+    default_sla_policy_id = SelectField(_l("Politique SLA par défaut"), coerce=_optional_id,
+                                        description=_l("Appliquée quand aucune politique plus précise ne correspond."))
+    auto_assign = BooleanField(_l("Attribution automatique"),
+                               description=_l("Les nouveaux tickets sans agent vont à tour de rôle aux agents disponibles."))
+    member_ids = _Ids(_l("Membres"))
+
+    def values(self) -> dict:
+        return {"name": self.name.data or "", "calendar_id": self.calendar_id.data,
+                "default_sla_policy_id": self.default_sla_policy_id.data, "auto_assign": bool(self.auto_assign.data),
+                "member_ids": list(self.member_ids.data or [])}

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit import service as audit
-from helpdesk.errors import Conflict, Invalid
+from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, utcnow
 from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
@@ -23,10 +23,10 @@ ESCALATION_ACTIONS = ("raise_priority", "reassign", "notify")
 def _name(data: dict, errors: dict, max_length: int = 120) -> str | None:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
-        errors["name"] = "is required"
+        errors["name"] = "required"
         return None
     if len(name.strip()) > max_length:
-        errors["name"] = f"at most {max_length} characters"
+        errors["name"] = "too_long"
         return None
     return name.strip()
 
@@ -88,7 +88,7 @@ def snapshot(obj, fields: tuple[str, ...]) -> dict[str, Any]:
 def create_calendar(session: Session, data: dict, *, actor=None, now: datetime | None = None) -> BusinessCalendar:
     values = validate_calendar(data)
     if session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == values["name"])):
-        raise Conflict("A calendar with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
+        raise Conflict("A calendar with this name already exists.", {"fields": {"name": "duplicate"}}, code="duplicate")
     calendar = BusinessCalendar(**values)
     session.add(calendar)
     session.flush()
@@ -122,20 +122,96 @@ def create_team(session: Session, data: dict, *, actor=None, now: datetime | Non
     if data.get("calendar_id") is not None:
         calendar = session.get(BusinessCalendar, data["calendar_id"]) if isinstance(data["calendar_id"], int) else None
         if calendar is None:
-            errors["calendar_id"] = "no such calendar"
+            errors["calendar_id"] = "unknown_calendar"
     auto_assign = data.get("auto_assign", False)
     if not isinstance(auto_assign, bool):
-        errors["auto_assign"] = "must be true or false"
+        errors["auto_assign"] = "not_true_or_false"
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors, message="Some team fields are invalid.")
     if session.scalar(select(Team.id).where(Team.name == name)):
-        raise Conflict("A team with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
+        raise Conflict("A team with this name already exists.", {"fields": {"name": "duplicate"}}, code="duplicate")
     team = Team(name=name, calendar=calendar, auto_assign=auto_assign, email=data.get("email"))
     session.add(team)
     session.flush()
     audit.record(session, actor, "created", "team", team.id, team.name,
                  audit.differences(None, snapshot(team, TEAM_FIELDS)), now or utcnow())
     forget_sla_context(session)
+    return team
+
+
+def update_team(session: Session, actor, team_id: int, data: dict, now: datetime) -> Team:
+    """Rename a team, give it a calendar and a default SLA policy, switch automatic assignment,
+    set its members (staff). Codes per field: required, too_long, duplicate, unknown_calendar,
+    unknown_policy, not_true_or_false, not_a_list_of_ids, unknown_user. A new calendar or default
+    policy recomputes the team's open tickets; members taken out lose the team's rooms at once
+    (their sessions end, as for any right taken away)."""
+    from helpdesk.auth.service import end_sessions
+    from helpdesk.models import User
+    from helpdesk.models.users import STAFF_ROLES
+    from helpdesk.permissions import require
+    from helpdesk.sla.service import refresh_sla_for_team
+
+    require(actor, "team.manage")
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("No such team.")
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    if "name" in data:
+        name = data["name"].strip() if isinstance(data["name"], str) else ""
+        if not name:
+            errors["name"] = "required"
+        elif len(name) > 120:
+            errors["name"] = "too_long"
+        elif session.scalar(select(Team.id).where(Team.name == name, Team.id != team.id)):
+            errors["name"] = "duplicate"
+        else:
+            values["name"] = name
+    for key, model, code in (("calendar_id", BusinessCalendar, "unknown_calendar"),
+                             ("default_sla_policy_id", SLAPolicy, "unknown_policy")):
+        if key in data:
+            raw = data[key]
+            if raw is None:
+                values[key] = None
+            elif not isinstance(raw, int) or isinstance(raw, bool) or session.get(model, raw) is None:
+                errors[key] = code
+            else:
+                values[key] = raw
+    if "auto_assign" in data:
+        if not isinstance(data["auto_assign"], bool):
+            errors["auto_assign"] = "not_true_or_false"
+        else:
+            values["auto_assign"] = data["auto_assign"]
+    members = None
+    if "member_ids" in data:
+        raw = data["member_ids"]
+        if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
+            errors["member_ids"] = "not_a_list_of_ids"
+        else:
+            members = list(session.scalars(select(User).where(User.id.in_(raw), User.role.in_(STAFF_ROLES)))) if raw else []
+            if len(members) != len(set(raw)):
+                errors["member_ids"] = "unknown_user"
+    for name in set(data) - {"name", "calendar_id", "default_sla_policy_id", "auto_assign", "member_ids"}:
+        errors[name] = "unknown_field"
+    if errors:
+        raise Invalid(errors, message="Some team fields are invalid.")
+    before = {**snapshot(team, TEAM_FIELDS), "member_ids": sorted(m.id for m in team.members)}
+    for key, value in values.items():
+        setattr(team, key, value)
+    removed = []
+    if members is not None:
+        removed = [m for m in team.members if m.id not in {u.id for u in members}]
+        team.members = members
+    after = {**snapshot(team, TEAM_FIELDS), "member_ids": sorted(m.id for m in team.members)}
+    audit.record(session, actor, "updated", "team", team.id, team.name, audit.differences(before, after), now)
+    for member in removed:
+        end_sessions(member, now)
+    if before["calendar_id"] != after["calendar_id"] or before["default_sla_policy_id"] != after["default_sla_policy_id"] \
+            or before["auto_assign"] != after["auto_assign"]:
+        team.updated_at = now
+        session.flush()
+        forget_sla_context(session)
+        refresh_sla_for_team(session, team.id, now)
     return team
 
 
@@ -216,7 +292,7 @@ def create_policy(session: Session, data: dict, now: datetime, *, actor=None) ->
 
     values = validate_policy(session, data)
     if session.scalar(select(SLAPolicy.id).where(SLAPolicy.name == values["name"])):
-        raise Conflict("A policy with this name already exists.", {"fields": {"name": "already used"}}, code="duplicate")
+        raise Conflict("A policy with this name already exists.", {"fields": {"name": "duplicate"}}, code="duplicate")
     policy = SLAPolicy(**values)
     session.add(policy)
     session.flush()

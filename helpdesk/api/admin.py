@@ -1,6 +1,9 @@
 """Administration over the API (admin role): calendars, teams, SLA policies."""
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from helpdesk.admin import service
 from helpdesk.api import bp
 from helpdesk.api.common import api_user, iso, json_body
@@ -57,6 +60,22 @@ def create_team():
     team = service.create_team(db.session, json_body(), actor=user, now=utcnow())
     db.session.commit()
     return team_json(team), 201
+
+
+@bp.get("/teams")
+def list_teams():
+    """Every team with its calendar, default policy, automatic assignment and members (staff)."""
+    require(api_user(), "console.view")
+    teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.name))
+    return {"items": [team_json(t) for t in teams]}
+
+
+@bp.patch("/teams/<int:team_id>")
+def update_team(team_id: int):
+    """`{name?, calendar_id?, default_sla_policy_id?, auto_assign?, member_ids?}` (admin)."""
+    team = service.update_team(db.session, api_user(), team_id, json_body(), utcnow())
+    db.session.commit()
+    return team_json(team)
 
 
 @bp.post("/sla-policies")

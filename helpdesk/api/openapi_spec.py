@@ -851,6 +851,15 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                                errors=(403, 404)),
     "create_team": {"post": op("Create a team (admin)", "Administration", status=201, ok=ref("Team"),
                                body_schema=ref("TeamCreate"), errors=(403, 409))},
+    "list_teams": {"get": op("The teams (staff)", "Administration", ok=obj({"items": array(ref("Team"))}),
+                             errors=(403,))},
+    "update_team": {"patch": op(
+        "Change a team (admin)", "Administration", ok=ref("Team"), errors=(403, 404),
+        body_schema=body({"name": string(maxLength=120), "calendar_id": integer(null=True),
+                          "default_sla_policy_id": integer(null=True), "auto_assign": boolean(),
+                          "member_ids": array(ID)}, "Only the fields sent change; bad ones come back as codes."),
+        description="A new calendar, default policy or automatic assignment recomputes the team's open tickets. "
+                    "Members taken out lose the team's live rooms at once (their sessions end).")},
     "create_policy": {"post": op("Create an SLA policy (admin)", "Administration", status=201,
                                  ok=ref("SlaPolicy"), body_schema=ref("SlaPolicyInput"), errors=(403,))},
     "update_policy": _update("Update an SLA policy (admin)", "Administration", ok=ref("SlaPolicy"),

@@ -738,6 +738,13 @@ def refresh_sla_for_policy(session: Session, policy_id: int, now: datetime, *, b
     return _refresh_where(session, and_(Ticket.status.in_(OPEN_STATUSES), concerned), now, batch=batch, context=ctx)
 
 
+def refresh_sla_for_team(session: Session, team_id: int, now: datetime, *, batch: int = 2000) -> int:
+    """After a team's calendar or default policy changed: recompute its open tickets. Flushes."""
+    session.flush()
+    return _refresh_where(session, and_(Ticket.status.in_(OPEN_STATUSES), Ticket.team_id == team_id), now,
+                          batch=batch, context=load_sla_context(session))
+
+
 def refresh_sla_for_calendar(session: Session, calendar_id: int, now: datetime, *, batch: int = 2000) -> int:
     """After a calendar's hours, zone or holidays changed: recompute the open tickets timed by it.
     Flushes, never commits. Returns the count."""
