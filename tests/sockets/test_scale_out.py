@@ -83,3 +83,22 @@ def test_agents_on_two_processes_see_each_other_on_a_ticket(two_servers, factory
         assert after["viewers"][0]["name"] == "Ana Agent"
     finally:
         ana.close()
+
+
+def test_deactivating_an_agent_on_one_process_closes_their_socket_on_the_other(two_servers, factory, auth):
+    from tests.sockets.conftest import Listener
+
+    factory.user("admin", email="root@example.com")
+    nina_id = factory.user("agent", email="nina@example.com")
+    first, second = two_servers
+    nina = Listener(second, auth.token("nina@example.com"))
+    try:
+        response = requests.patch(f"{first}/api/v1/users/{nina_id}", json={"active": False},
+                                  headers={"Authorization": f"Bearer {auth.token('root@example.com')}"})
+        assert response.status_code == 200
+        deadline = time.time() + 10
+        while nina.client.connected and time.time() < deadline:
+            time.sleep(0.05)
+        assert not nina.client.connected
+    finally:
+        nina.close()
