@@ -42,7 +42,7 @@ def edit(macro_id: int):
 def delete(macro_id: int):
     # (CSRFProtect has checked the form's token before we get here)
     title = service.get_macro(db.session, current_user, macro_id).title
-    service.delete_macro(db.session, current_user, macro_id)
+    service.delete_macro(db.session, current_user, macro_id, utcnow())
     db.session.commit()
     flash(_("Réponse type « %(title)s » supprimée.", title=title), "info")
     return redirect(url_for("macros.index"))

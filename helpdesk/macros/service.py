@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from helpdesk.audit import service as audit
 from helpdesk.errors import Invalid, NotFound
-from helpdesk.models import CannedResponse, Team, User
+from helpdesk.models import CannedResponse, Team, User, utcnow
 from helpdesk.models.tickets import PRIORITIES, STATUSES
 from helpdesk.permissions import may, require
 from helpdesk.tickets.lifecycle import PLACEHOLDERS, unknown_placeholders
@@ -53,17 +54,23 @@ def save_macro(session: Session, actor: User, macro_id: int | None, data: dict[s
             error.details["unknown_placeholders"] = unknown_placeholders(values["body"])
             error.details["placeholders"] = list(PLACEHOLDERS)
         raise error
+    before = None if macro is None else {name: getattr(macro, name) for name in values}
     if macro is None:
         macro = CannedResponse(created_at=now)
         session.add(macro)
     for name, value in values.items():
         setattr(macro, name, value)
     session.flush()
+    audit.record(session, actor, "created" if before is None else "updated", "canned_response", macro.id, macro.title,
+                 audit.differences(before, values), now)
     return macro
 
 
-def delete_macro(session: Session, actor: User, macro_id: int) -> None:
-    session.delete(get_macro(session, actor, macro_id))
+def delete_macro(session: Session, actor: User, macro_id: int, now: datetime | None = None) -> None:
+    macro = get_macro(session, actor, macro_id)
+    audit.record(session, actor, "deleted", "canned_response", macro.id, macro.title,
+                 audit.differences({"title": macro.title, "body": macro.body}, None), now or utcnow())
+    session.delete(macro)
     session.flush()
 
 

@@ -106,6 +106,14 @@ def test_edit_and_delete(app, client, auth, teams):
     assert macros(app) == {"Escalade niveau 2": (teams["network"], None, "high", "Transmis au niveau 2.")}
     client.post(f"/lead/macros/{macro_id}/delete")
     assert macros(app) == {}
+    from helpdesk.extensions import db
+    from helpdesk.models import AuditEvent
+
+    with app.app_context():  # each change in the audit log, with its fields
+        log = [(e.action, e.changes) for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_type == "canned_response").order_by(AuditEvent.id))]
+    assert [action for action, _ in log] == ["created", "updated", "deleted"]
+    assert log[1][1]["title"] == ["Escalade N2", "Escalade niveau 2"] and log[1][1]["set_priority"] == [None, "high"]
 
 
 def test_agents_and_customers_cannot_manage_macros(app, client, auth, factory, teams):
