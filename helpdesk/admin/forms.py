@@ -100,3 +100,26 @@ class TeamForm(FlaskForm):
         return {"name": self.name.data or "", "calendar_id": self.calendar_id.data,
                 "default_sla_policy_id": self.default_sla_policy_id.data, "auto_assign": bool(self.auto_assign.data),
                 "member_ids": list(self.member_ids.data or [])}
+
+
+def save(form: FlaskForm, change):
+    """Run `change()` (one service call), then commit: (True, its result). A refused change (400 or
+    409) is rolled back and each field's code is worded next to its field (a code for no field of
+    the form goes next to the first one): (False, None). Any other error propagates."""
+    from helpdesk.admin.wording import field_problem
+    from helpdesk.errors import DomainError
+    from helpdesk.extensions import db
+
+    try:
+        result = change()
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.status not in (400, 409):
+            raise
+        first = next(iter(form))
+        for name, code in (error.details.get("fields") or {}).items():
+            field = getattr(form, name, None) or (form.name if hasattr(form, "name") else first)
+            field.errors = list(field.errors or []) + [field_problem(code)]
+        return False, None
+    return True, result

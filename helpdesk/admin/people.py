@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from helpdesk.admin.forms import NewPersonForm, PersonForm
+from helpdesk.admin.forms import NewPersonForm, PersonForm, save
 from helpdesk.admin.routes import bp
 from helpdesk.admin.wording import field_problem, role_label
 from helpdesk.auth import administration as people
@@ -23,10 +23,6 @@ def _teams() -> list[tuple[int, str]]:
     return [(team_id, name) for team_id, name in db.session.execute(select(Team.id, Team.name).order_by(Team.name))]
 
 
-def _refused(form, error: DomainError) -> None:
-    for name, code in (error.details.get("fields") or {}).items():
-        field = getattr(form, name, None) or form.name
-        field.errors = list(field.errors or []) + [field_problem(code)]
 
 
 @bp.route("/people")
@@ -44,15 +40,10 @@ def person_new():
     form = NewPersonForm()
     form.team_ids.choices = _teams()
     if form.validate_on_submit():
-        try:
-            user, invited = create_person(db.session, current_user, form.values(), utcnow(), current_app.config)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status not in (400, 409):
-                raise
-            _refused(form, error)
-        else:
+        ok, made = save(form, lambda: create_person(db.session, current_user, form.values(), utcnow(),
+                                                    current_app.config))
+        if ok:
+            user, invited = made
             flash(_("Invitation envoyée à %(email)s.", email=user.email) if invited
                   else _("Compte de %(name)s créé.", name=user.name), "info")
             return redirect(url_for("admin.person_edit", user_id=user.id))
@@ -68,15 +59,8 @@ def person_edit(user_id: int):
     if request.method == "GET":
         form.team_ids.data = [t.id for t in person.teams]
     if form.validate_on_submit():
-        try:
-            people.change_person(db.session, current_user, user_id, form.values(), utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status not in (400, 409):
-                raise
-            _refused(form, error)
-        else:
+        ok, _saved = save(form, lambda: people.change_person(db.session, current_user, user_id, form.values(), utcnow()))
+        if ok:
             flash(_("Modifications enregistrées."), "info")
             return redirect(url_for("admin.person_edit", user_id=user_id))
     status = 400 if request.method == "POST" else 200

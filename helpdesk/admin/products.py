@@ -6,10 +6,9 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from helpdesk.admin.forms import ProductForm, ProductImportForm
+from helpdesk.admin.forms import ProductForm, ProductImportForm, save
 from helpdesk.admin.routes import bp
 from helpdesk.admin.wording import field_problem, file_problem
-from helpdesk.errors import DomainError
 from helpdesk.extensions import db
 from helpdesk.models import utcnow
 from helpdesk.permissions import require
@@ -25,11 +24,6 @@ def products_list():
                            families=products.families(db.session), import_form=ProductImportForm())
 
 
-def _refused(form: ProductForm, error: DomainError) -> None:
-    for name, code in (error.details.get("fields") or {}).items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors or []) + [field_problem(code)]
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -37,15 +31,8 @@ def product_new():
     require(current_user, "admin.products")
     form = ProductForm()
     if form.validate_on_submit():
-        try:
-            product = products.create_product(db.session, current_user, form.values(), utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status not in (400, 409):
-                raise
-            _refused(form, error)
-        else:
+        ok, product = save(form, lambda: products.create_product(db.session, current_user, form.values(), utcnow()))
+        if ok:
             flash(_("Produit %(sku)s ajouté au catalogue.", sku=product.sku), "info")
             return redirect(url_for("admin.products_list", q=product.sku))
     status = 400 if request.method == "POST" else 200
@@ -58,15 +45,8 @@ def product_edit(product_id: int):
     product = products.get_product(db.session, product_id)
     form = ProductForm(obj=product)
     if form.validate_on_submit():
-        try:
-            products.update_product(db.session, current_user, product_id, form.values(), utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status not in (400, 409):
-                raise
-            _refused(form, error)
-        else:
+        ok, _saved = save(form, lambda: products.update_product(db.session, current_user, product_id, form.values(), utcnow()))
+        if ok:
             flash(_("Produit %(sku)s enregistré.", sku=product.sku), "info")
             return redirect(url_for("admin.products_list", q=product.sku))
     status = 400 if request.method == "POST" else 200

@@ -9,10 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from helpdesk.admin import service
-from helpdesk.admin.forms import TeamForm
+from helpdesk.admin.forms import TeamForm, save
 from helpdesk.admin.routes import bp
-from helpdesk.admin.wording import field_problem
-from helpdesk.errors import DomainError, NotFound
+from helpdesk.errors import NotFound
 from helpdesk.extensions import db
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, User, utcnow
 from helpdesk.models.users import STAFF_ROLES
@@ -28,10 +27,6 @@ def _choose(form: TeamForm) -> None:
         select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True)).order_by(User.name))]
 
 
-def _refused(form, error: DomainError) -> None:
-    for name, code in (error.details.get("fields") or {}).items():
-        field = getattr(form, name, None) or form.name
-        field.errors = list(field.errors or []) + [field_problem(code)]
 
 
 @bp.route("/teams", methods=["GET", "POST"])
@@ -39,19 +34,15 @@ def teams_list():
     form = TeamForm()
     _choose(form)
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        def create():
             team = service.create_team(db.session, {"name": form.name.data or "", "auto_assign": False},
                                        actor=current_user, now=utcnow())
             db.session.flush()
-            service.update_team(db.session, current_user, team.id, {
-                k: v for k, v in form.values().items() if k != "name"}, utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status not in (400, 409):
-                raise
-            _refused(form, error)
-        else:
+            return service.update_team(db.session, current_user, team.id,
+                                       {k: v for k, v in form.values().items() if k != "name"}, utcnow())
+
+        ok, team = save(form, create)
+        if ok:
             flash(_("Équipe %(name)s créée.", name=team.name), "info")
             return redirect(url_for("admin.team_edit", team_id=team.id))
     teams = list(db.session.scalars(select(Team).options(selectinload(Team.members), selectinload(Team.calendar),
@@ -69,15 +60,8 @@ def team_edit(team_id: int):
     if request.method == "GET":
         form.member_ids.data = [m.id for m in team.members]
     if form.validate_on_submit():
-        try:
-            service.update_team(db.session, current_user, team_id, form.values(), utcnow())
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status not in (400, 409):
-                raise
-            _refused(form, error)
-        else:
+        ok, _saved = save(form, lambda: service.update_team(db.session, current_user, team_id, form.values(), utcnow()))
+        if ok:
             flash(_("Équipe enregistrée."), "info")
             return redirect(url_for("admin.team_edit", team_id=team_id))
     return render_template("admin/team.html", team=team, form=form), 400 if form.errors else 200
