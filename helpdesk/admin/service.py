@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit import service as audit
 from helpdesk.errors import Conflict, Invalid, NotFound
-from helpdesk.models import BusinessCalendar, SLAPolicy, Team, utcnow
+from helpdesk.models import BusinessCalendar, SLAPolicy, Team, User, utcnow
 from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
+from helpdesk.models.users import STAFF_ROLES
+from helpdesk.permissions import require
 from helpdesk.sla.calendar import business_hours, parse_hours
 from helpdesk.sla.policies import CONDITION_KEYS
 from helpdesk.sla.service import forget_sla_context
@@ -146,9 +148,6 @@ def update_team(session: Session, actor, team_id: int, data: dict, now: datetime
     policy recomputes the team's open tickets; members taken out lose the team's rooms at once
     (their sessions end, as for any right taken away)."""
     from helpdesk.auth.service import end_sessions
-    from helpdesk.models import User
-    from helpdesk.models.users import STAFF_ROLES
-    from helpdesk.permissions import require
     from helpdesk.sla.service import refresh_sla_for_team
 
     require(actor, "team.manage")
