@@ -56,6 +56,9 @@ class Config:
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)
     ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
     AUTO_CLOSE_DAYS = _int("AUTO_CLOSE_DAYS", 7)
+    # A policy, calendar or team change recomputes up to this many open tickets within the request;
+    # more are recomputed in the background, with the progress on the admin pages.
+    SLA_RECOMPUTE_INLINE = _int("SLA_RECOMPUTE_INLINE", 500)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _int("MAIL_PORT", 25)

@@ -2,8 +2,12 @@
 Every change goes in the audit log with the fields before and after (`actor`: who made it)."""
 from __future__ import annotations
 
+import functools
+import zoneinfo
 from datetime import date, datetime
 from typing import Any
+
+import holidays as holidays_lib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,11 +16,13 @@ from helpdesk.audit import service as audit
 from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, User, utcnow
 from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
+from helpdesk.models.sla import SLA_METRICS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
 from helpdesk.models.users import STAFF_ROLES
 from helpdesk.permissions import require
-from helpdesk.sla.calendar import business_hours, parse_hours
+from helpdesk.sla.calendar import HoursError, parse_hours, parse_openings
 from helpdesk.sla.policies import CONDITION_KEYS
+from helpdesk.sla.recompute import INLINE_MAX, request_recompute
 from helpdesk.sla.service import forget_sla_context
 
 ESCALATION_ACTIONS = ("raise_priority", "reassign", "notify")
@@ -34,50 +40,71 @@ def _name(data: dict, errors: dict, max_length: int = 120) -> str | None:
 
 
 def validate_calendar(data: dict) -> dict:
-    """The calendar's fields, checked: hours parse, time zone and holiday country exist, days are dates."""
+    """The calendar's fields, checked, with a code per field: name required/too_long; timezone
+    unknown_timezone; hours required, or hours.<day> bad_time/end_before_start/overlap/not_a_pair/
+    unknown_day; holidays_country unknown_country; holidays_subdivision unknown_subdivision;
+    closed_days not_a_list/bad_date; openings not_a_list, or openings.<date> as for hours (and
+    bad_date, no_hours)."""
     errors: dict[str, str] = {}
     name = _name(data, errors)
     timezone = data.get("timezone") or "Europe/Paris"
+    if not isinstance(timezone, str) or timezone not in _time_zones():
+        errors["timezone"] = "unknown_timezone"
     hours = data.get("hours")
     if not isinstance(hours, dict) or not hours:
-        errors["hours"] = 'is required, e.g. {"mon": [["09:00", "12:30"], ["13:30", "18:00"]]}'
+        errors["hours"] = "required"
     else:
-        try:
-            parse_hours(hours)
-        except (ValueError, TypeError) as exc:
-            errors["hours"] = str(exc)
-    country = data.get("holidays_country")
-    if country is not None and (not isinstance(country, str) or len(country) > 8):
-        errors["holidays_country"] = "must be a country code such as FR"
-        country = None
+        for day, pairs in hours.items():
+            try:
+                parse_hours({day: pairs})
+            except HoursError as exc:
+                errors[f"hours.{exc.where}"] = exc.code
+    country = data.get("holidays_country") or None
+    subdivision = data.get("holidays_subdivision") or None
+    supported = holidays_lib.list_supported_countries()
+    if country is not None:
+        country = country.strip().upper() if isinstance(country, str) else country
+        if country not in supported:
+            errors["holidays_country"] = "unknown_country"
+    if subdivision is not None:
+        subdivision = subdivision.strip() if isinstance(subdivision, str) else subdivision
+        if country is None or country not in supported or subdivision not in supported[country]:
+            errors["holidays_subdivision"] = "unknown_subdivision"
     closed = data.get("closed_days", [])
     closed_days: list[str] = []
     if not isinstance(closed, list):
-        errors["closed_days"] = "must be a list of YYYY-MM-DD dates"
+        errors["closed_days"] = "not_a_list"
     else:
         for value in closed:
             try:
                 closed_days.append(date.fromisoformat(value).isoformat())
             except (TypeError, ValueError):
-                errors["closed_days"] = f"not a date: {value!r}"
-    if not isinstance(timezone, str):
-        errors["timezone"] = "must be an IANA time zone such as Europe/Paris"
-    if "hours" not in errors and "timezone" not in errors and "holidays_country" not in errors:
-        try:
-            bh = business_hours(timezone, hours, country.upper() if country else None)
-            from helpdesk.sla.calendar import is_open
-
-            is_open(bh, datetime.now().astimezone())  # resolves the zone and the holidays now, not mid-sweep
-        except ValueError as exc:
-            message = str(exc)
-            errors["holidays_country" if "holiday" in message or "country" in message else "timezone"] = message
+                errors["closed_days"] = "bad_date"
+    openings = data.get("openings") or {}
+    clean_openings: dict[str, list] = {}
+    if not isinstance(openings, dict):
+        errors["openings"] = "not_a_list"
+    else:
+        for day, pairs in openings.items():
+            try:
+                parsed = parse_openings({day: pairs})
+            except HoursError as exc:
+                errors[f"openings.{exc.where}"] = exc.code
+            else:
+                clean_openings[next(iter(parsed)).isoformat()] = [list(pair) for pair in pairs]
     if errors:
-        raise Invalid(errors)
-    return {"name": name, "timezone": timezone, "hours": hours, "holidays_country": country.upper() if country else None,
-            "closed_days": sorted(set(closed_days))}
+        raise Invalid(errors, message="Some calendar fields are invalid.")
+    return {"name": name, "timezone": timezone, "hours": hours, "holidays_country": country,
+            "holidays_subdivision": subdivision, "closed_days": sorted(set(closed_days)),
+            "openings": dict(sorted(clean_openings.items()))}
 
 
-CALENDAR_FIELDS = ("name", "timezone", "hours", "holidays_country", "closed_days")
+@functools.lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+CALENDAR_FIELDS = ("name", "timezone", "hours", "holidays_country", "holidays_subdivision", "closed_days", "openings")
 TEAM_FIELDS = ("name", "calendar_id", "auto_assign", "email", "default_sla_policy_id")
 POLICY_FIELDS = ("name", "rank", "calendar_id", "conditions", "first_response_minutes", "next_response_minutes",
                  "resolution_minutes", "warn_at_percent", "pause_statuses", "escalations", "active")
@@ -100,20 +127,26 @@ def create_calendar(session: Session, data: dict, *, actor=None, now: datetime |
 
 
 def update_calendar(session: Session, calendar: BusinessCalendar, data: dict, now: datetime, *,
-                    actor=None) -> BusinessCalendar:
-    from helpdesk.sla.service import refresh_sla_for_calendar
-
+                    actor=None, inline_max: int = INLINE_MAX) -> BusinessCalendar:
+    """Change a calendar (codes as validate_calendar, and name duplicate); its open tickets are
+    recomputed (at once, or in the background when there are many: sla.recompute)."""
     before = snapshot(calendar, CALENDAR_FIELDS)
-    merged = {"name": calendar.name, "timezone": calendar.timezone, "hours": calendar.hours,
-              "holidays_country": calendar.holidays_country, "closed_days": calendar.closed_days, **data}
-    for key, value in validate_calendar(merged).items():
+    merged = {**snapshot(calendar, CALENDAR_FIELDS), **data}
+    values = validate_calendar(merged)
+    if session.scalar(select(BusinessCalendar.id).where(BusinessCalendar.name == values["name"],
+                                                       BusinessCalendar.id != calendar.id)):
+        raise Conflict("A calendar with this name already exists.", {"fields": {"name": "duplicate"}}, code="duplicate")
+    for key, value in values.items():
         setattr(calendar, key, value)
-    audit.record(session, actor, "updated", "calendar", calendar.id, calendar.name,
-                 audit.differences(before, snapshot(calendar, CALENDAR_FIELDS)), now)
+    changes = audit.differences(before, snapshot(calendar, CALENDAR_FIELDS))
+    if not changes:
+        return calendar
+    audit.record(session, actor, "updated", "calendar", calendar.id, calendar.name, changes, now)
     calendar.updated_at = now
     session.flush()
     forget_sla_context(session)
-    refresh_sla_for_calendar(session, calendar.id, now)
+    request_recompute(session, {"calendar_ids": [calendar.id]}, calendar.name, now,
+                      actor=actor, inline_max=inline_max)
     return calendar
 
 
@@ -141,15 +174,14 @@ def create_team(session: Session, data: dict, *, actor=None, now: datetime | Non
     return team
 
 
-def update_team(session: Session, actor, team_id: int, data: dict, now: datetime) -> Team:
+def update_team(session: Session, actor, team_id: int, data: dict, now: datetime, *,
+                inline_max: int = INLINE_MAX) -> Team:
     """Rename a team, give it a calendar and a default SLA policy, switch automatic assignment,
     set its members (staff). Codes per field: required, too_long, duplicate, unknown_calendar,
     unknown_policy, not_true_or_false, not_a_list_of_ids, unknown_user. A new calendar or default
     policy recomputes the team's open tickets; members taken out lose the team's rooms at once
     (their sessions end, as for any right taken away)."""
     from helpdesk.auth.service import end_sessions
-    from helpdesk.sla.service import refresh_sla_for_team
-
     require(actor, "team.manage")
     team = session.get(Team, team_id)
     if team is None:
@@ -210,7 +242,7 @@ def update_team(session: Session, actor, team_id: int, data: dict, now: datetime
         team.updated_at = now
         session.flush()
         forget_sla_context(session)
-        refresh_sla_for_team(session, team.id, now)
+        request_recompute(session, {"team_ids": [team.id]}, team.name, now, actor=actor, inline_max=inline_max)
     return team
 
 
@@ -218,77 +250,117 @@ def _minutes(value: Any, name: str, errors: dict) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 525_600:
-        errors[f"targets.{name}"] = "must be a number of minutes between 1 and 525600"
+        errors[f"targets.{name}"] = "out_of_range"
         return None
     return value
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _escalation_problem(session: Session, rule: Any) -> str | None:
+    """None when the rule is one the sweep can apply: {"on": "warning"|"breached", "metric": one of
+    SLA_METRICS or "any", "action": raise_priority | reassign (team?, to: a staff id or None) |
+    notify (to: "leads", "assignee" or a staff id)}."""
+    if not isinstance(rule, dict) or rule.get("action") not in ESCALATION_ACTIONS \
+            or rule.get("on", "breached") not in ("warning", "breached") \
+            or rule.get("metric", "any") not in ("any", *SLA_METRICS):
+        return "bad_escalation"
+    if set(rule) - {"on", "metric", "action", "team", "to"}:
+        return "bad_escalation"
+    team, to = rule.get("team"), rule.get("to")
+    if team is not None and (not _whole(team) or session.get(Team, team) is None):
+        return "unknown_team"
+    if rule["action"] == "notify" and to in ("leads", "assignee", None):
+        return None
+    if to is not None:
+        person = session.get(User, to) if _whole(to) else None
+        if person is None or person.role not in STAFF_ROLES or not person.active:
+            return "unknown_user"
+    return None
+
+
 def validate_policy(session: Session, data: dict) -> dict:
+    """The policy's fields, checked, with a code per field: name required/too_long; calendar_id
+    unknown_calendar; conditions not_an_object, conditions.<key> not_a_choice/unknown_team/
+    out_of_range/unknown_field; targets not_an_object/no_target, targets.<metric> out_of_range;
+    warn_at_percent out_of_range; rank not_a_number; pause_statuses not_a_choice; escalations
+    not_a_list, escalations.<n> bad_escalation/unknown_team/unknown_user; active not_true_or_false."""
     errors: dict[str, str] = {}
     name = _name(data, errors)
     calendar_id = data.get("calendar_id")
-    if calendar_id is not None and (not isinstance(calendar_id, int) or session.get(BusinessCalendar, calendar_id) is None):
-        errors["calendar_id"] = "no such calendar"
+    if calendar_id is not None and (not _whole(calendar_id) or session.get(BusinessCalendar, calendar_id) is None):
+        errors["calendar_id"] = "unknown_calendar"
     conditions = data.get("conditions") or {}
     allowed = {"priority": PRIORITIES, "segment": SEGMENTS, "tactical_segment": TACTICAL_SEGMENTS, "type": TYPES}
     if not isinstance(conditions, dict):
-        errors["conditions"] = "must be an object"
+        errors["conditions"] = "not_an_object"
         conditions = {}
     clean_conditions: dict[str, Any] = {}
     for key, value in conditions.items():
+        if value is None or value == [] or value == "":
+            continue  # "any"
         values = value if isinstance(value, list) else [value]
         if key in allowed:
             if not all(v in allowed[key] for v in values):
-                errors[f"conditions.{key}"] = f"must be among {', '.join(allowed[key])}"
+                errors[f"conditions.{key}"] = "not_a_choice"
             clean_conditions[key] = value
         elif key == "team":
             ids = []
             for v in values:
-                team = session.get(Team, v) if isinstance(v, int) else session.scalar(select(Team).where(Team.name == v))
+                team = session.get(Team, v) if _whole(v) else (
+                    session.scalar(select(Team).where(Team.name == v)) if isinstance(v, str) else None)
                 if team is None:
-                    errors["conditions.team"] = f"no such team: {v!r}"
+                    errors["conditions.team"] = "unknown_team"
                 else:
                     ids.append(team.id)
             clean_conditions["team"] = ids if isinstance(value, list) else (ids[0] if ids else None)
         elif key == "min_score":
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100):
-                errors["conditions.min_score"] = "must be a whole number from 0 to 100"
+            if not _whole(value) or not 0 <= value <= 100:
+                errors["conditions.min_score"] = "out_of_range"
             clean_conditions[key] = value
         else:
-            errors[f"conditions.{key}"] = f"unknown condition (use {', '.join(CONDITION_KEYS)})"
+            errors[f"conditions.{key}"] = "unknown_field"
     targets = data.get("targets") or {}
     if not isinstance(targets, dict):
-        errors["targets"] = "must be an object"
+        errors["targets"] = "not_an_object"
         targets = {}
     first = _minutes(targets.get("first_response_minutes"), "first_response_minutes", errors)
     nxt = _minutes(targets.get("next_response_minutes"), "next_response_minutes", errors)
     resolution = _minutes(targets.get("resolution_minutes"), "resolution_minutes", errors)
-    if first is None and nxt is None and resolution is None and not any(k.startswith("targets.") for k in errors):
-        errors["targets"] = "at least one target is required"
+    if first is None and nxt is None and resolution is None and not any(k.startswith("targets") for k in errors):
+        errors["targets"] = "no_target"
     warn = data.get("warn_at_percent", 80)
-    if not isinstance(warn, int) or isinstance(warn, bool) or not 1 <= warn <= 99:
-        errors["warn_at_percent"] = "must be between 1 and 99"
+    if not _whole(warn) or not 1 <= warn <= 99:
+        errors["warn_at_percent"] = "out_of_range"
     rank = data.get("rank", 100)
-    if not isinstance(rank, int) or isinstance(rank, bool):
-        errors["rank"] = "must be an integer"
+    if not _whole(rank):
+        errors["rank"] = "not_a_number"
     pause = data.get("pause_statuses", ["pending_customer", "pending_third_party"])
     if not isinstance(pause, list) or not all(s in STATUSES for s in pause):
-        errors["pause_statuses"] = f"must be a list among {', '.join(STATUSES)}"
+        errors["pause_statuses"] = "not_a_choice"
     escalations = data.get("escalations", [])
-    if not isinstance(escalations, list) or not all(
-        isinstance(e, dict) and e.get("action") in ESCALATION_ACTIONS and e.get("on") in ("warning", "breached") for e in escalations
-    ):
-        errors["escalations"] = 'each must be {"on": "warning"|"breached", "metric": ..., "action": "raise_priority"|"reassign"|"notify"}'
+    if not isinstance(escalations, list):
+        errors["escalations"] = "not_a_list"
+    else:
+        for index, rule in enumerate(escalations):
+            problem = _escalation_problem(session, rule)
+            if problem:
+                errors[f"escalations.{index}"] = problem
+    active = data.get("active", True)
+    if not isinstance(active, bool):
+        errors["active"] = "not_true_or_false"
     if errors:
-        raise Invalid(errors)
+        raise Invalid(errors, message="Some SLA policy fields are invalid.")
     return {"name": name, "calendar_id": calendar_id, "conditions": clean_conditions, "first_response_minutes": first,
             "next_response_minutes": nxt, "resolution_minutes": resolution, "warn_at_percent": warn, "rank": rank,
-            "pause_statuses": pause, "escalations": escalations}
+            "pause_statuses": pause, "escalations": escalations, "active": active}
 
 
-def create_policy(session: Session, data: dict, now: datetime, *, actor=None) -> SLAPolicy:
-    from helpdesk.sla.service import refresh_sla_for_policy
-
+def create_policy(session: Session, data: dict, now: datetime, *, actor=None, inline_max: int = INLINE_MAX) -> SLAPolicy:
+    """A new policy (codes as validate_policy; name duplicate: 409); the open tickets it may
+    concern are recomputed (sla.recompute)."""
     values = validate_policy(session, data)
     if session.scalar(select(SLAPolicy.id).where(SLAPolicy.name == values["name"])):
         raise Conflict("A policy with this name already exists.", {"fields": {"name": "duplicate"}}, code="duplicate")
@@ -298,25 +370,66 @@ def create_policy(session: Session, data: dict, now: datetime, *, actor=None) ->
     audit.record(session, actor, "created", "sla_policy", policy.id, policy.name,
                  audit.differences(None, snapshot(policy, POLICY_FIELDS)), now)
     forget_sla_context(session)
-    refresh_sla_for_policy(session, policy.id, now)
+    request_recompute(session, {"policy_ids": [policy.id]}, policy.name, now, actor=actor, inline_max=inline_max)
     return policy
 
 
-def update_policy(session: Session, policy: SLAPolicy, data: dict, now: datetime, *, actor=None) -> SLAPolicy:
-    from helpdesk.sla.service import refresh_sla_for_policy
+def policy_values(policy: SLAPolicy) -> dict:
+    """A stored policy in the shape validate_policy takes (and the API shows)."""
+    return {"name": policy.name, "calendar_id": policy.calendar_id, "conditions": policy.conditions or {},
+            "rank": policy.rank,
+            "targets": {"first_response_minutes": policy.first_response_minutes,
+                        "next_response_minutes": policy.next_response_minutes,
+                        "resolution_minutes": policy.resolution_minutes},
+            "warn_at_percent": policy.warn_at_percent, "pause_statuses": policy.pause_statuses,
+            "escalations": policy.escalations or [], "active": policy.active}
 
+
+def update_policy(session: Session, policy: SLAPolicy, data: dict, now: datetime, *, actor=None,
+                  inline_max: int = INLINE_MAX) -> SLAPolicy:
+    """Change a policy (partial: the fields given; codes as validate_policy, name duplicate 409).
+    When something changed, the open tickets it concerns before and after are recomputed."""
     before = snapshot(policy, POLICY_FIELDS)
-    current = {"name": policy.name, "calendar_id": policy.calendar_id, "conditions": policy.conditions, "rank": policy.rank,
-               "targets": {"first_response_minutes": policy.first_response_minutes, "next_response_minutes": policy.next_response_minutes,
-                           "resolution_minutes": policy.resolution_minutes},
-               "warn_at_percent": policy.warn_at_percent, "pause_statuses": policy.pause_statuses, "escalations": policy.escalations}
-    current.update(data)
-    for key, value in validate_policy(session, current).items():
+    values = validate_policy(session, {**policy_values(policy), **data})
+    if session.scalar(select(SLAPolicy.id).where(SLAPolicy.name == values["name"], SLAPolicy.id != policy.id)):
+        raise Conflict("A policy with this name already exists.", {"fields": {"name": "duplicate"}}, code="duplicate")
+    for key, value in values.items():
         setattr(policy, key, value)
-    audit.record(session, actor, "updated", "sla_policy", policy.id, policy.name,
-                 audit.differences(before, snapshot(policy, POLICY_FIELDS)), now)
+    changes = audit.differences(before, snapshot(policy, POLICY_FIELDS))
+    if not changes:
+        return policy
+    audit.record(session, actor, "updated", "sla_policy", policy.id, policy.name, changes, now)
     policy.updated_at = now
     session.flush()
     forget_sla_context(session)
-    refresh_sla_for_policy(session, policy.id, now)
+    request_recompute(session, {"policy_ids": [policy.id]}, policy.name, now, actor=actor, inline_max=inline_max)
     return policy
+
+
+def move_policy(session: Session, actor, policy_id: int, direction: str, now: datetime, *,
+                inline_max: int = INLINE_MAX) -> SLAPolicy:
+    """Move a policy one place up or down in the order of evaluation (direction "up" or "down"):
+    the policies are renumbered 10, 20, 30... in their new order, and the open tickets of the two
+    that swapped places are recomputed. Codes: direction not_a_choice."""
+    require(actor, "sla.manage")
+    if direction not in ("up", "down"):
+        raise Invalid({"direction": "not_a_choice"})
+    ordered = list(session.scalars(select(SLAPolicy).order_by(SLAPolicy.rank, SLAPolicy.id)))
+    index = next((i for i, p in enumerate(ordered) if p.id == policy_id), None)
+    if index is None:
+        raise NotFound("No such SLA policy.")
+    other = index - 1 if direction == "up" else index + 1
+    if not 0 <= other < len(ordered):
+        return ordered[index]
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, policy in enumerate(ordered, start=1):
+        if policy.rank != position * 10:
+            audit.record(session, actor, "updated", "sla_policy", policy.id, policy.name,
+                         audit.differences({"rank": policy.rank}, {"rank": position * 10}), now)
+            policy.rank, policy.updated_at = position * 10, now
+    session.flush()
+    forget_sla_context(session)
+    moved = ordered[other]
+    request_recompute(session, {"policy_ids": sorted({moved.id, ordered[index].id})}, moved.name, now, actor=actor,
+                      inline_max=inline_max)
+    return moved

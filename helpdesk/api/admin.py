@@ -1,6 +1,7 @@
 """Administration over the API (admin role): calendars, teams, SLA policies."""
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -9,13 +10,28 @@ from helpdesk.api import bp
 from helpdesk.api.common import api_user, iso, json_body
 from helpdesk.errors import NotFound
 from helpdesk.extensions import db
-from helpdesk.models import BusinessCalendar, SLAPolicy, Team, utcnow
+from helpdesk.models import BusinessCalendar, SLAPolicy, SlaRecompute, Team, utcnow
 from helpdesk.permissions import require
+from helpdesk.sla import recompute
+
+
+def _inline() -> int:
+    return current_app.config["SLA_RECOMPUTE_INLINE"]
+
+
+def _with_recompute(payload: dict) -> dict:
+    """The object, and the recompute its change asked for (done at once, or queued: follow it at
+    GET /api/v1/admin/recomputes/{id})."""
+    jobs = recompute.requested_in(db.session)
+    if jobs:
+        payload["recompute"] = recompute.as_json(jobs[-1])
+    return payload
 
 
 def calendar_json(c: BusinessCalendar) -> dict:
     return {"id": c.id, "name": c.name, "timezone": c.timezone, "hours": c.hours, "holidays_country": c.holidays_country,
-            "closed_days": c.closed_days or [], "updated_at": iso(c.updated_at)}
+            "holidays_subdivision": c.holidays_subdivision, "closed_days": c.closed_days or [],
+            "openings": c.openings or {}, "updated_at": iso(c.updated_at)}
 
 
 def team_json(t: Team) -> dict:
@@ -24,11 +40,7 @@ def team_json(t: Team) -> dict:
 
 
 def policy_json(p: SLAPolicy) -> dict:
-    return {"id": p.id, "name": p.name, "rank": p.rank, "calendar_id": p.calendar_id, "conditions": p.conditions or {},
-            "targets": {"first_response_minutes": p.first_response_minutes, "next_response_minutes": p.next_response_minutes,
-                        "resolution_minutes": p.resolution_minutes},
-            "warn_at_percent": p.warn_at_percent, "pause_statuses": p.pause_statuses, "escalations": p.escalations or [],
-            "active": p.active}
+    return {"id": p.id, **service.policy_values(p)}
 
 
 @bp.post("/calendars")
@@ -48,9 +60,10 @@ def update_calendar(calendar_id: int):
     calendar = db.session.get(BusinessCalendar, calendar_id)
     if calendar is None:
         raise NotFound("No such calendar.")
-    service.update_calendar(db.session, calendar, json_body(), utcnow(), actor=user)
+    service.update_calendar(db.session, calendar, json_body(), utcnow(), actor=user, inline_max=_inline())
+    payload = _with_recompute(calendar_json(calendar))
     db.session.commit()
-    return calendar_json(calendar)
+    return payload
 
 
 @bp.post("/teams")
@@ -73,9 +86,22 @@ def list_teams():
 @bp.patch("/teams/<int:team_id>")
 def update_team(team_id: int):
     """`{name?, calendar_id?, default_sla_policy_id?, auto_assign?, member_ids?}` (admin)."""
-    team = service.update_team(db.session, api_user(), team_id, json_body(), utcnow())
+    team = service.update_team(db.session, api_user(), team_id, json_body(), utcnow(), inline_max=_inline())
+    payload = _with_recompute(team_json(team))
     db.session.commit()
-    return team_json(team)
+    return payload
+
+
+@bp.get("/calendars")
+def list_calendars():
+    require(api_user(), "calendar.manage")
+    return {"items": [calendar_json(c) for c in db.session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.name))]}
+
+
+@bp.get("/sla-policies")
+def list_policies():
+    require(api_user(), "sla.manage")
+    return {"items": [policy_json(p) for p in db.session.scalars(select(SLAPolicy).order_by(SLAPolicy.rank, SLAPolicy.id))]}
 
 
 @bp.post("/sla-policies")
@@ -86,9 +112,10 @@ def create_policy():
     whole number 0-100: the customer's score is known and at least that)."""
     user = api_user()
     require(user, "sla.manage")
-    policy = service.create_policy(db.session, json_body(), utcnow(), actor=user)
+    policy = service.create_policy(db.session, json_body(), utcnow(), actor=user, inline_max=_inline())
+    payload = _with_recompute(policy_json(policy))
     db.session.commit()
-    return policy_json(policy), 201
+    return payload, 201
 
 
 @bp.put("/sla-policies/<int:policy_id>")
@@ -99,6 +126,17 @@ def update_policy(policy_id: int):
     policy = db.session.get(SLAPolicy, policy_id)
     if policy is None:
         raise NotFound("No such SLA policy.")
-    service.update_policy(db.session, policy, json_body(), utcnow(), actor=user)
+    service.update_policy(db.session, policy, json_body(), utcnow(), actor=user, inline_max=_inline())
+    payload = _with_recompute(policy_json(policy))
     db.session.commit()
-    return policy_json(policy)
+    return payload
+
+
+@bp.get("/admin/recomputes/<int:recompute_id>")
+def get_recompute(recompute_id: int):
+    """How far the recompute of open tickets after a policy, calendar or team change is (admin)."""
+    require(api_user(), "sla.manage")
+    job = db.session.get(SlaRecompute, recompute_id)
+    if job is None:
+        raise NotFound("No such recompute.")
+    return recompute.as_json(job)

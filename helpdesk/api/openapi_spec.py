@@ -418,28 +418,47 @@ _calendar_fields = {
     "name": string(maxLength=120), "timezone": string("IANA, e.g. Europe/Paris.", default="Europe/Paris"),
     "hours": mapping(array(array(string(pattern="^\\d{2}:\\d{2}$"), None), None),
                      'Per weekday (mon...sun), opening intervals: {"mon": [["09:00","12:30"],["13:30","18:00"]]}'),
-    "holidays_country": string("e.g. FR", null=True), "closed_days": array(day()),
+    "holidays_country": string("e.g. FR", null=True),
+    "holidays_subdivision": string("A subdivision of the country the `holidays` package knows, e.g. 57 (Moselle).",
+                                   null=True),
+    "closed_days": array(day()),
+    "openings": mapping(array(array(string(pattern="^\\d{2}:\\d{2}$"), None), None),
+                        'Exceptional openings, which replace the week\'s hours on their date (even a holiday): '
+                        '{"2026-12-19": [["09:00","12:00"]]}'),
 }
-SCHEMAS["Calendar"] = obj({"id": ID, **_calendar_fields, "closed_days": array(day()), "updated_at": moment()})
+SCHEMAS["Recompute"] = obj({
+    "id": ID, "label": string("What changed: the policy's, calendar's or team's name."),
+    "state": string(enum=("queued", "running", "done", "failed")), "total": integer("Open tickets concerned."),
+    "done": integer(), "percent": integer(minimum=0, maximum=100), "requested_at": moment(),
+    "started_at": moment(null=True), "finished_at": moment(null=True), "error": string(null=True),
+}, "The recompute of the open tickets a change concerns: done within the request up to SLA_RECOMPUTE_INLINE "
+   "tickets, else in the background.")
+_recompute = {"recompute": ref("Recompute")}
+SCHEMAS["Calendar"] = obj({"id": ID, **_calendar_fields, "closed_days": array(day()), "updated_at": moment(),
+                           **_recompute}, optional=("recompute",))
 SCHEMAS["CalendarInput"] = body(_calendar_fields, required=("name", "hours"))
 SCHEMAS["Team"] = obj({
     "id": ID, "name": string(), "calendar_id": integer(null=True), "auto_assign": boolean(),
-    "default_sla_policy_id": integer(null=True), "member_ids": array(ID),
-})
+    "default_sla_policy_id": integer(null=True), "member_ids": array(ID), **_recompute,
+}, optional=("recompute",))
 SCHEMAS["TeamCreate"] = body({
     "name": string(maxLength=120), "calendar_id": integer(), "auto_assign": boolean(default=False),
     "email": string(format="email"),
 }, required=("name",))
 _targets = obj({"first_response_minutes": integer(null=True), "next_response_minutes": integer(null=True),
                 "resolution_minutes": integer(null=True)})
-_escalation = obj({"on": string(enum=("warning", "breached")), "metric": string(enum=SLA_METRICS),
-                   "action": string(enum=("raise_priority", "reassign", "notify"))}, optional=("metric",))
+_escalation = obj({"on": string(enum=("warning", "breached")), "metric": string(enum=("any", *SLA_METRICS)),
+                   "action": string(enum=("raise_priority", "reassign", "notify")),
+                   "team": integer("reassign: to this team."),
+                   "to": {"description": 'reassign: a staff id (or null: back to the queue); notify: "leads" '
+                                         '(default), "assignee" or a staff id.', "oneOf": [integer(), string()]}},
+                  optional=("metric", "team", "to"))
 SCHEMAS["SlaPolicy"] = obj({
     "id": ID, "name": string(), "rank": integer("The lowest rank whose conditions match applies."),
     "calendar_id": integer(null=True), "conditions": mapping({}, "See SlaPolicyInput.conditions."),
     "targets": _targets, "warn_at_percent": integer(), "pause_statuses": array(string(enum=STATUSES)),
-    "escalations": array({"type": "object"}), "active": boolean(),
-})
+    "escalations": array({"type": "object"}), "active": boolean(), **_recompute,
+}, optional=("recompute",))
 SCHEMAS["SlaPolicyInput"] = body({
     "name": string(maxLength=120), "calendar_id": integer(),
     "conditions": body({
@@ -457,6 +476,7 @@ SCHEMAS["SlaPolicyInput"] = body({
                      "resolution_minutes": integer(minimum=1, maximum=525600)}, "At least one."),
     "warn_at_percent": integer(minimum=1, maximum=99, default=80), "rank": integer(default=100),
     "pause_statuses": array(string(enum=STATUSES)), "escalations": array(_escalation),
+    "active": boolean("An inactive policy applies to no ticket.", default=True),
 }, required=("name", "calendar_id", "targets"))
 
 # Surveys
@@ -848,7 +868,7 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                                    ok=ref("Calendar"), body_schema=ref("CalendarInput"), errors=(403, 409))},
     "update_calendar": _update("Update a business calendar (admin)", "Administration", ok=ref("Calendar"),
                                body_schema=body(_calendar_fields, "Only the fields sent change."),
-                               errors=(403, 404)),
+                               errors=(403, 404, 409)),
     "create_team": {"post": op("Create a team (admin)", "Administration", status=201, ok=ref("Team"),
                                body_schema=ref("TeamCreate"), errors=(403, 409))},
     "list_teams": {"get": op("The teams (staff)", "Administration", ok=obj({"items": array(ref("Team"))}),
@@ -864,7 +884,15 @@ OPERATIONS: dict[str, dict[str, dict]] = {
                                  ok=ref("SlaPolicy"), body_schema=ref("SlaPolicyInput"), errors=(403,))},
     "update_policy": _update("Update an SLA policy (admin)", "Administration", ok=ref("SlaPolicy"),
                              body_schema=body(SCHEMAS["SlaPolicyInput"]["properties"], "Only the fields sent change."),
-                             errors=(403, 404)),
+                             errors=(403, 404, 409)),
+    "list_policies": {"get": op("The SLA policies in their order of evaluation (admin)", "Administration",
+                                ok=obj({"items": array(ref("SlaPolicy"))}), errors=(403,))},
+    "list_calendars": {"get": op("The business calendars (admin)", "Administration",
+                                 ok=obj({"items": array(ref("Calendar"))}), errors=(403,))},
+    "get_recompute": {"get": op(
+        "How far a recompute of open tickets is (admin)", "Administration", ok=ref("Recompute"), errors=(403, 404),
+        description="A policy, calendar or team change answers with its `recompute`; a queued one runs in the "
+                    "background and this shows its progress.")},
     "get_survey_settings": {"get": op("Survey settings (admin)", "Surveys", ok=ref("SurveySettings"),
                                       errors=(403,))},
     "put_survey_settings": _update("Change survey settings (admin)", "Surveys", ok=ref("SurveySettings"),

@@ -22,7 +22,7 @@ from helpdesk.models.tickets import (
     TicketLink,
     ticket_tags,
 )
-from helpdesk.models.sla import BusinessCalendar, SLAPolicy, SlaClock
+from helpdesk.models.sla import BusinessCalendar, SLAPolicy, SlaClock, SlaRecompute
 from helpdesk.models.calls import CallLog
 from helpdesk.models.surveys import FollowUp, SurveyInvitation, SurveyResponse
 from helpdesk.models.settings import Setting
@@ -33,7 +33,7 @@ from helpdesk.models.audit import AuditEvent
 __all__ = [
     "AlertAcknowledgement", "ApiToken", "AuditEvent", "ConsentEvent", "InboundEmail", "UserToken", "Attachment", "Promise", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
     "CustomerEmail", "CustomerPhone", "FollowUp", "Setting", "CustomerProduct", "Interaction", "Message", "Order",
-    "Organization", "OutboxMessage", "Product", "ROLES", "SLAPolicy", "STAFF_ROLES", "SlaClock",
+    "Organization", "OutboxMessage", "Product", "ROLES", "SLAPolicy", "STAFF_ROLES", "SlaClock", "SlaRecompute",
     "SurveyInvitation", "SurveyResponse", "Tag", "Team", "Ticket", "TicketEvent", "TicketLink",
     "User", "UTCDateTime", "team_members", "ticket_tags", "utcnow",
 ]

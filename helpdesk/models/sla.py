@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 SLA_METRICS = ("first_response", "next_response", "resolution")
 SLA_STATES = ("running", "paused", "met", "warning", "breached")
+RECOMPUTE_STATES = ("queued", "running", "done", "failed")
 
 
 class BusinessCalendar(db.Model):
@@ -30,6 +31,8 @@ class BusinessCalendar(db.Model):
     holidays_country: Mapped[Optional[str]] = mapped_column(String(8))
     holidays_subdivision: Mapped[Optional[str]] = mapped_column(String(16))
     closed_days: Mapped[list] = mapped_column(JSON, default=list)  # ["2026-12-24", ...]
+    # Exceptional openings, which replace the week's hours on their date: {"2026-12-19": [["09:00", "12:00"]]}
+    openings: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -88,3 +91,28 @@ class SlaClock(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     ticket: Mapped["Ticket"] = relationship(back_populates="sla_clocks")
+
+
+class SlaRecompute(db.Model):
+    """The open tickets to recompute after a policy, calendar or team change, done in the background
+    when there are many. `scope` names what changed ({"policy_ids": [...], "calendar_ids": [...],
+    "team_ids": [...]}); the concerned tickets are worked through in id order from
+    `last_ticket_id`, so a recompute cut short resumes where it stopped. A worker claims it by a
+    conditional UPDATE and beats `heartbeat_at`; a stale heartbeat lets another one take over."""
+
+    __tablename__ = "sla_recomputes"
+    __table_args__ = (Index("ix_sla_recomputes_state", "state", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+    scope: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    last_ticket_id: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    finished_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+    error: Mapped[Optional[str]] = mapped_column(String(500))

@@ -119,10 +119,11 @@ class PassReport:
 def background_pass(app: Flask, session) -> PassReport:
     """One pass of the background work, for the server's sweeper and `flask sla worker` alike: the
     SLA sweep, auto-close, survey invitations due and overdue follow-ups, promises due (warned,
-    broken), the knowledge-base searches to fold into missing articles, the outbox, unreferenced attachment files every few hours, and, once a day, the full recompute of customer scores. A part that fails is logged and rolled back (the
+    broken), the SLA recomputes left queued after a policy or calendar change, the knowledge-base searches to fold into missing articles, the outbox, unreferenced attachment files every few hours, and, once a day, the full recompute of customer scores. A part that fails is logged and rolled back (the
     next pass retries it); the others still run."""
     from helpdesk.models.types import utcnow
     from helpdesk.scores.service import recompute_if_due
+    from helpdesk.sla.recompute import run_pending as run_pending_recomputes
     from helpdesk.sla.sweep import sweep
     from helpdesk.promises.service import promise_pass
     from helpdesk.surveys.service import survey_pass
@@ -136,6 +137,12 @@ def background_pass(app: Flask, session) -> PassReport:
         close_forgotten_resolved(app, session)
     except Exception:
         log.exception("SLA sweep failed")
+        session.rollback()
+    try:
+        # Recomputes queued after a policy or calendar change whose process did not start (or finish) them.
+        run_pending_recomputes(session, utcnow)
+    except Exception:
+        log.exception("SLA recomputes failed")
         session.rollback()
     try:
         surveys, overdue = survey_pass(session, utcnow(), base_url=app.config["BASE_URL"])

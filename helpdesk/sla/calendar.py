@@ -23,6 +23,16 @@ _CACHE_LIMIT = 20_000
 _TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
 
 
+class HoursError(ValueError):
+    """Opening hours that do not parse. `code` is stable (bad_time, end_before_start, overlap,
+    not_a_pair, unknown_day, bad_date, no_hours); `where` names the day ("mon", "2026-12-19")."""
+
+    def __init__(self, message: str, code: str, where: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.where = where
+
+
 @dataclass(frozen=True)
 class BusinessHours:
     """When a team is at work. Build with `business_hours()`; the value is frozen and hashable.
@@ -30,6 +40,8 @@ class BusinessHours:
     `weekly` may be given as a {weekday: intervals} mapping (what `parse_hours` returns); it is
     stored as a 7-tuple indexed by weekday so the value stays hashable.
     Public holidays of `holidays_country` are looked up lazily per year, so no year range is needed.
+    `openings` are exceptional openings: on those dates the given intervals replace the week's
+    hours, even on a holiday or a closed day (a Saturday morning before Christmas).
     """
 
     timezone: str
@@ -37,6 +49,7 @@ class BusinessHours:
     holidays_country: str | None = None
     closed_days: frozenset[date] = frozenset()
     holidays_subdiv: str | None = None
+    openings: tuple[tuple[date, tuple[Interval, ...]], ...] = ()
     # Per-instance memo of local date -> UTC open intervals; deadlines revisit the same days a lot.
     _days: dict[date, tuple[tuple[datetime, datetime], ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -46,6 +59,7 @@ class BusinessHours:
         _zone(self.timezone)
         object.__setattr__(self, "weekly", _normalise_weekly(self.weekly))
         object.__setattr__(self, "closed_days", frozenset(self.closed_days))
+        object.__setattr__(self, "openings", _normalise_openings(self.openings))
         if self.holidays_country is not None:
             # Fail at configuration time, not in the middle of a deadline computation.
             _holiday_dates(self.holidays_country, self.holidays_subdiv, date.today().year)
@@ -60,14 +74,24 @@ def parse_hours(spec: Mapping[str, Sequence[Sequence[str]]]) -> dict[int, tuple[
     for name, pairs in spec.items():
         key = str(name).strip().lower()
         if key not in DAY_NAMES:
-            raise ValueError(f"unknown day name {name!r} (expected one of {', '.join(DAY_NAMES)})")
-        intervals = []
-        for pair in pairs:
-            if isinstance(pair, str) or len(pair) != 2:
-                raise ValueError(f"{key}: each interval must be a [start, end] pair, got {pair!r}")
-            intervals.append((_parse_time(key, pair[0], is_end=False), _parse_time(key, pair[1], is_end=True)))
-        weekly[DAY_NAMES.index(key)] = _checked_intervals(key, intervals)
+            raise HoursError(f"unknown day name {name!r} (expected one of {', '.join(DAY_NAMES)})", "unknown_day", str(name))
+        weekly[DAY_NAMES.index(key)] = _checked_intervals(key, _parse_intervals(key, pairs))
     return weekly
+
+
+def parse_openings(spec: Mapping[str, Sequence[Sequence[str]]]) -> dict[date, tuple[Interval, ...]]:
+    """{"2026-12-19": [["09:00", "12:00"]], ...} -> {date(2026, 12, 19): ((09:00, 12:00),), ...}."""
+    openings: dict[date, tuple[Interval, ...]] = {}
+    for text, pairs in spec.items():
+        try:
+            day = date.fromisoformat(str(text).strip())
+        except ValueError:
+            raise HoursError(f"not a date: {text!r} (expected YYYY-MM-DD)", "bad_date", str(text)) from None
+        intervals = _parse_intervals(str(day), pairs)
+        if not intervals:
+            raise HoursError(f"{day}: an exceptional opening needs its hours", "no_hours", str(day))
+        openings[day] = _checked_intervals(str(day), intervals)
+    return openings
 
 
 def public_holidays(country: str | None, years: Iterable[int], subdiv: str | None = None) -> set[date]:
@@ -86,14 +110,17 @@ def business_hours(
     holidays_country: str | None = None,
     closed_days: Iterable[date] = (),
     holidays_subdiv: str | None = None,
+    openings: Mapping[str, Sequence[Sequence[str]]] | None = None,
 ) -> BusinessHours:
-    """Build a BusinessHours from its stored form (IANA zone, JSON-ish hours, country code, dates)."""
+    """Build a BusinessHours from its stored form (IANA zone, JSON-ish hours, country code, dates,
+    exceptional openings as {"YYYY-MM-DD": [["09:00", "12:00"]]})."""
     return BusinessHours(
         timezone=timezone,
         weekly=parse_hours(hours_spec),  # type: ignore[arg-type]  # normalised in __post_init__
         holidays_country=holidays_country,
         closed_days=frozenset(closed_days),
         holidays_subdiv=holidays_subdiv,
+        openings=tuple(parse_openings(openings or {}).items()),
     )
 
 
@@ -180,7 +207,7 @@ def add_business_days(bh: BusinessHours, start: datetime, days: int) -> datetime
 
 def _spans_from(bh: BusinessHours, start: datetime, last_day: date | None) -> Iterator[tuple[datetime, datetime]]:
     """Open intervals from `start` on, clipped to start; endless when last_day is None."""
-    if last_day is None and not any(bh.weekly):
+    if last_day is None and not any(bh.weekly) and not any(day >= _local_date(bh, start) for day, _ in bh.openings):
         raise ValueError("this calendar has no opening hours at all")
     # Begin a day early: yesterday's late or "24:00" hours may still run at `start` in UTC.
     day = _local_date(bh, start) - _ONE_DAY
@@ -205,9 +232,11 @@ def _day_intervals(bh: BusinessHours, day: date) -> tuple[tuple[datetime, dateti
     if cached is not None:
         return cached
     spans: list[tuple[datetime, datetime]] = []
-    if bh.weekly[day.weekday()] and not _is_closed(bh, day):
+    exceptional = _opening_on(bh, day)
+    hours = exceptional if exceptional is not None else (() if _is_closed(bh, day) else bh.weekly[day.weekday()])
+    if hours:
         zone = _zone(bh.timezone)
-        for opens, closes in bh.weekly[day.weekday()]:
+        for opens, closes in hours:
             s = _local_to_utc(day, opens, zone)
             e = _local_to_utc(day + _ONE_DAY, time(0), zone) if closes == END_OF_DAY else _local_to_utc(day, closes, zone)
             if spans:
@@ -219,6 +248,34 @@ def _day_intervals(bh: BusinessHours, day: date) -> tuple[tuple[datetime, dateti
         bh._days.clear()
     bh._days[day] = result = tuple(spans)
     return result
+
+
+def _opening_on(bh: BusinessHours, day: date) -> tuple[Interval, ...] | None:
+    for opening_day, intervals in bh.openings:  # a handful at most: a scan beats a second memo
+        if opening_day == day:
+            return intervals
+    return None
+
+
+def holidays_between(bh: BusinessHours, start: date, end: date, language: str | None = None) -> list[tuple[date, str]]:
+    """The calendar's closed days in [start, end]: public holidays (with their names, in `language`
+    when the country has it) and custom closed days ("" as name), without those reopened by an
+    exceptional opening; for previews."""
+    found: dict[date, str] = {}
+    if bh.holidays_country is not None:
+        for year in range(start.year, end.year + 1):
+            try:
+                named = holidays_lib.country_holidays(bh.holidays_country, subdiv=bh.holidays_subdiv, years=year,
+                                                      language=language)
+            except NotImplementedError:
+                named = {}
+            for day, name in named.items():
+                if start <= day <= end:
+                    found[day] = name
+    for day in bh.closed_days:
+        if start <= day <= end:
+            found.setdefault(day, "")
+    return sorted((d, n) for d, n in found.items() if _opening_on(bh, d) is None)
 
 
 def _is_closed(bh: BusinessHours, day: date) -> bool:
@@ -267,17 +324,28 @@ def _parse_time(day: str, text: str, *, is_end: bool) -> time:
         if hour < 24 and minute < 60:
             return time(hour, minute)
     allowed = "HH:MM between 00:00 and 24:00" if is_end else "HH:MM between 00:00 and 23:59"
-    raise ValueError(f"{day}: bad time {text!r} (expected {allowed})")
+    raise HoursError(f"{day}: bad time {text!r} (expected {allowed})", "bad_time", day)
+
+
+def _parse_intervals(where: str, pairs) -> list[Interval]:
+    if not isinstance(pairs, (list, tuple)):
+        raise HoursError(f"{where}: expected a list of [start, end] pairs, got {pairs!r}", "not_a_pair", where)
+    intervals = []
+    for pair in pairs:
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise HoursError(f"{where}: each interval must be a [start, end] pair, got {pair!r}", "not_a_pair", where)
+        intervals.append((_parse_time(where, pair[0], is_end=False), _parse_time(where, pair[1], is_end=True)))
+    return intervals
 
 
 def _checked_intervals(day: str, intervals: Iterable[Interval]) -> tuple[Interval, ...]:
     ordered = sorted(intervals)
     for opens, closes in ordered:
         if closes <= opens:
-            raise ValueError(f"{day}: interval end {closes:%H:%M} must be after start {opens:%H:%M}")
+            raise HoursError(f"{day}: interval end {closes:%H:%M} must be after start {opens:%H:%M}", "end_before_start", day)
     for (_, prev_close), (opens, _) in zip(ordered, ordered[1:]):
         if opens < prev_close:
-            raise ValueError(f"{day}: overlapping intervals around {opens:%H:%M}")
+            raise HoursError(f"{day}: overlapping intervals around {opens:%H:%M}", "overlap", day)
     return tuple(ordered)
 
 
@@ -291,6 +359,11 @@ def _normalise_weekly(weekly: Mapping[int, Iterable[Interval]] | Sequence[Iterab
         if len(days) != 7:
             raise ValueError("weekly must have 7 entries, Monday first")
     return tuple(_checked_intervals(DAY_NAMES[d], (tuple(i) for i in days[d])) for d in range(7))  # type: ignore[misc]
+
+
+def _normalise_openings(openings) -> tuple[tuple[date, tuple[Interval, ...]], ...]:
+    items = openings.items() if isinstance(openings, Mapping) else openings
+    return tuple(sorted((day, _checked_intervals(str(day), (tuple(i) for i in intervals))) for day, intervals in items))
 
 
 def _interval_seconds(start: time, end: time) -> int:

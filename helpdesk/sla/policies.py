@@ -34,6 +34,7 @@ class CalendarLike(Protocol):
     holidays_country: Any
     holidays_subdivision: Any
     closed_days: Any
+    openings: Any
 
 
 P = TypeVar("P", bound=PolicyLike)
@@ -159,6 +160,7 @@ def hours_of(calendar: CalendarLike | None) -> BusinessHours:
         calendar.holidays_country,
         calendar.holidays_subdivision,
         tuple(sorted(closed_days)),
+        json.dumps(getattr(calendar, "openings", None) or {}, sort_keys=True),
     )
     cached = _hours_cache.get(key)
     if cached is not None:
@@ -169,6 +171,7 @@ def hours_of(calendar: CalendarLike | None) -> BusinessHours:
         holidays_country=calendar.holidays_country or None,
         closed_days=closed_days,
         holidays_subdiv=calendar.holidays_subdivision or None,
+        openings=getattr(calendar, "openings", None) or {},
     )
     with _hours_lock:
         if len(_hours_cache) >= _HOURS_CACHE_LIMIT:

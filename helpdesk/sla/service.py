@@ -724,48 +724,56 @@ def _refresh_where(
     return done
 
 
+def concerned_by(ctx: SlaContext, scope: dict) -> ColumnElement[bool]:
+    """SQL for the tickets a change may concern, whatever their status (callers add "open").
+    `scope`: {"policy_ids": [...]} tickets on those policies or that their conditions may match (a
+    deleted policy: those left with no policy); {"calendar_ids": [...]} tickets timed by those
+    calendars; {"team_ids": [...]} the teams' tickets. Keys combine (any of them)."""
+    clauses: list[ColumnElement[bool]] = []
+    for policy_id in scope.get("policy_ids") or ():
+        policy = ctx.policies_by_id.get(policy_id)
+        # Deleted: the foreign key has already set its tickets' sla_policy_id to NULL.
+        clauses.append(Ticket.sla_policy_id.is_(None) if policy is None
+                       else or_(Ticket.sla_policy_id == policy_id, _may_match(policy, ctx)))
+    for calendar_id in scope.get("calendar_ids") or ():
+        own = [p.id for p in ctx.policies if p.calendar_id == calendar_id]
+        borrowing = [p.id for p in ctx.policies if p.calendar_id is None]
+        teams = [t.id for t in ctx.teams.values() if t.calendar_id == calendar_id]
+        if own:
+            clauses.append(Ticket.sla_policy_id.in_(own))
+        if borrowing and teams:
+            clauses.append(and_(Ticket.sla_policy_id.in_(borrowing), Ticket.team_id.in_(teams)))
+    if scope.get("team_ids"):
+        clauses.append(Ticket.team_id.in_(list(scope["team_ids"])))
+    return or_(*clauses) if clauses else false()
+
+
+def refresh_sla_for_scope(session: Session, scope: dict, now: datetime, *, batch: int = 2000) -> int:
+    """Recompute now the open tickets a change of `scope` (see concerned_by) may concern.
+    Flushes, never commits. Returns the count. For changes concerning many tickets, see
+    helpdesk.sla.recompute, which does it in the background with its progress kept."""
+    session.flush()
+    ctx = load_sla_context(session)
+    return _refresh_where(session, and_(Ticket.status.in_(OPEN_STATUSES), concerned_by(ctx, scope)), now,
+                          batch=batch, context=ctx)
+
+
 def refresh_sla_for_policy(session: Session, policy_id: int, now: datetime, *, batch: int = 2000) -> int:
     """After a policy was created, edited, (de)activated or deleted: recompute the open tickets it may
     concern (those on it, and those its conditions match). Flushes, never commits. Returns the count."""
-    session.flush()
-    ctx = load_sla_context(session)
-    policy = ctx.policies_by_id.get(policy_id)
-    if policy is None:
-        # Deleted: the foreign key has already set its tickets' sla_policy_id to NULL.
-        concerned = Ticket.sla_policy_id.is_(None)
-    else:
-        concerned = or_(Ticket.sla_policy_id == policy_id, _may_match(policy, ctx))
-    return _refresh_where(session, and_(Ticket.status.in_(OPEN_STATUSES), concerned), now, batch=batch, context=ctx)
-
-
-def refresh_sla_for_team(session: Session, team_id: int, now: datetime, *, batch: int = 2000) -> int:
-    """After a team's calendar or default policy changed: recompute its open tickets. Flushes."""
-    session.flush()
-    return _refresh_where(session, and_(Ticket.status.in_(OPEN_STATUSES), Ticket.team_id == team_id), now,
-                          batch=batch, context=load_sla_context(session))
-
-
-def refresh_sla_for_calendar(session: Session, calendar_id: int, now: datetime, *, batch: int = 2000) -> int:
-    """After a calendar's hours, zone or holidays changed: recompute the open tickets timed by it.
-    Flushes, never commits. Returns the count."""
-    session.flush()
-    ctx = load_sla_context(session)
-    own = [p.id for p in ctx.policies if p.calendar_id == calendar_id]
-    borrowing = [p.id for p in ctx.policies if p.calendar_id is None]
-    teams = [t.id for t in ctx.teams.values() if t.calendar_id == calendar_id]
-    concerned = or_(
-        Ticket.sla_policy_id.in_(own) if own else false(),
-        and_(Ticket.sla_policy_id.in_(borrowing), Ticket.team_id.in_(teams)) if borrowing and teams else false(),
-    )
-    return _refresh_where(session, and_(Ticket.status.in_(OPEN_STATUSES), concerned), now, batch=batch, context=ctx)
+    return refresh_sla_for_scope(session, {"policy_ids": [policy_id]}, now, batch=batch)
 
 
 def refresh_sla_for_team(session: Session, team_id: int, now: datetime, *, batch: int = 2000) -> int:
     """After a team's calendar, default policy or name changed: recompute its open tickets.
     Flushes, never commits. Returns the count."""
-    session.flush()
-    where = and_(Ticket.status.in_(OPEN_STATUSES), Ticket.team_id == team_id)
-    return _refresh_where(session, where, now, batch=batch)
+    return refresh_sla_for_scope(session, {"team_ids": [team_id]}, now, batch=batch)
+
+
+def refresh_sla_for_calendar(session: Session, calendar_id: int, now: datetime, *, batch: int = 2000) -> int:
+    """After a calendar's hours, zone or holidays changed: recompute the open tickets timed by it.
+    Flushes, never commits. Returns the count."""
+    return refresh_sla_for_scope(session, {"calendar_ids": [calendar_id]}, now, batch=batch)
 
 
 def refresh_sla_for_customers(

@@ -13,6 +13,7 @@ from helpdesk.sla.calendar import (
     add_business_seconds,
     business_hours,
     business_seconds_between,
+    holidays_between,
     is_open,
     next_open,
     open_intervals,
@@ -84,6 +85,39 @@ def test_custom_closed_day():
     closed_thursday = business_hours("Europe/Paris", OFFICE_SPEC, "FR", closed_days={date(2026, 6, 11)})
     # Wed 17:00-18:00, Thursday closed, Fri 09:00-10:00 CEST.
     assert add_business_seconds(closed_thursday, paris(2026, 6, 10, 17, 0), 2 * HOUR) == utc(2026, 6, 12, 8, 0)
+
+
+def test_exceptional_saturday_morning_opening_counts():
+    # Saturday 19 December 2026, 09:00-12:00: a ticket of Friday 17:30 gets its hour on Saturday.
+    saturday = business_hours("Europe/Paris", OFFICE_SPEC, "FR", openings={"2026-12-19": [["09:00", "12:00"]]})
+    assert add_business_seconds(saturday, paris(2026, 12, 18, 17, 30), HOUR) == utc(2026, 12, 19, 8, 30)
+    # The next Saturday is not open, only the date given: Christmas Friday, then Monday 09:00-10:00.
+    assert add_business_seconds(saturday, paris(2026, 12, 25, 17, 30), HOUR) == utc(2026, 12, 28, 9, 0)
+
+
+def test_exceptional_opening_overrides_a_holiday_and_a_closed_day():
+    # Ascension Day (Thursday 14 May 2026) open in the morning only.
+    opened = business_hours("Europe/Paris", OFFICE_SPEC, "FR", openings={"2026-05-14": [["09:00", "12:00"]]})
+    assert add_business_seconds(opened, paris(2026, 5, 13, 18, 0), HOUR) == utc(2026, 5, 14, 8, 0)
+    assert is_open(opened, paris(2026, 5, 14, 11, 0)) and not is_open(opened, paris(2026, 5, 14, 14, 0))
+    closed = business_hours("Europe/Paris", OFFICE_SPEC, closed_days={date(2026, 6, 11)},
+                            openings={"2026-06-11": [["14:00", "15:00"]]})
+    assert open_intervals(closed, paris(2026, 6, 11), paris(2026, 6, 12)).__next__() == (utc(2026, 6, 11, 12), utc(2026, 6, 11, 13))
+
+
+def test_bad_exceptional_openings_are_refused():
+    for openings in ({"2026-13-01": [["09:00", "12:00"]]}, {"2026-12-19": [["12:00", "09:00"]]}, {"2026-12-19": []},
+                     {"2026-12-19": [["09:00", "11:00"], ["10:00", "12:00"]]}):
+        with pytest.raises(ValueError):
+            business_hours("Europe/Paris", OFFICE_SPEC, openings=openings)
+
+
+def test_holidays_between_names_public_holidays_and_leaves_out_reopened_days():
+    bh = business_hours("Europe/Paris", OFFICE_SPEC, "FR", closed_days={date(2026, 12, 24)},
+                        openings={"2026-11-11": [["09:00", "12:00"]]})
+    days = holidays_between(bh, date(2026, 11, 1), date(2026, 12, 31))
+    assert [d for d, _ in days] == [date(2026, 11, 1), date(2026, 12, 24), date(2026, 12, 25)]
+    assert days[1][1] == "" and days[2][1] == "Christmas Day"
 
 
 def test_weekend_is_skipped():
