@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import holidays as holidays_lib
@@ -20,7 +21,8 @@ from helpdesk.models.sla import SLA_METRICS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
 from helpdesk.models.users import STAFF_ROLES
 from helpdesk.permissions import require
-from helpdesk.sla.calendar import HoursError, parse_hours, parse_openings
+from helpdesk.sla.calendar import (HoursError, add_business_time, business_hours, holidays_between, is_open, next_open,
+                                   parse_hours, parse_openings)
 from helpdesk.sla.policies import CONDITION_KEYS
 from helpdesk.sla.recompute import INLINE_MAX, request_recompute
 from helpdesk.sla.service import forget_sla_context
@@ -41,7 +43,7 @@ def _name(data: dict, errors: dict, max_length: int = 120) -> str | None:
 
 def validate_calendar(data: dict) -> dict:
     """The calendar's fields, checked, with a code per field: name required/too_long; timezone
-    unknown_timezone; hours required, or hours.<day> bad_time/end_before_start/overlap/not_a_pair/
+    unknown_timezone; hours required/never_open, or hours.<day> bad_time/end_before_start/overlap/not_a_pair/
     unknown_day; holidays_country unknown_country; holidays_subdivision unknown_subdivision;
     closed_days not_a_list/bad_date; openings not_a_list, or openings.<date> as for hours (and
     bad_date, no_hours)."""
@@ -59,6 +61,9 @@ def validate_calendar(data: dict) -> dict:
                 parse_hours({day: pairs})
             except HoursError as exc:
                 errors[f"hours.{exc.where}"] = exc.code
+        if not any(key.startswith("hours") for key in errors) and not any(hours.values()) \
+                and not data.get("openings"):
+            errors["hours"] = "never_open"
     country = data.get("holidays_country") or None
     subdivision = data.get("holidays_subdivision") or None
     supported = holidays_lib.list_supported_countries()
@@ -102,6 +107,57 @@ def validate_calendar(data: dict) -> dict:
 @functools.lru_cache(maxsize=1)
 def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
+
+
+@dataclass(frozen=True)
+class CalendarPreview:
+    """What a calendar means for a ticket created `now`: whether it is open, when it next opens, each
+    active policy's deadlines (None when the calendar never reaches them), the closed days ahead."""
+
+    now: datetime  # in the calendar's time zone
+    open_now: bool
+    next_open: datetime | None
+    deadlines: list[tuple[SLAPolicy, str, dict[str, datetime | None]]]  # (policy, how it uses it, metric -> due)
+    closed_ahead: list[tuple[date, str]]
+    openings_ahead: list[date]
+
+
+def calendar_preview(session: Session, values: dict, calendar_id: int | None, now: datetime, *,
+                     language: str | None = None, days_ahead: int = 90) -> CalendarPreview:
+    """The preview of a calendar's checked `values` (validate_calendar's), saved or not. Each active
+    policy is shown with how it would use the calendar: "own" (its calendar), "team" (it has none, and
+    a team uses this one), or "other" (it is timed by another calendar: shown as if it used this one)."""
+    bh = business_hours(values["timezone"], values["hours"], values["holidays_country"],
+                        [date.fromisoformat(d) for d in values["closed_days"]], values["holidays_subdivision"],
+                        values["openings"])
+    zone = zoneinfo.ZoneInfo(values["timezone"])
+    team_calendars = {t.calendar_id for t in session.scalars(select(Team))}
+    deadlines = []
+    for policy in session.scalars(select(SLAPolicy).where(SLAPolicy.active.is_(True)).order_by(SLAPolicy.rank, SLAPolicy.id)):
+        if calendar_id is not None and policy.calendar_id == calendar_id:
+            use = "own"
+        elif policy.calendar_id is None and calendar_id is not None and calendar_id in team_calendars:
+            use = "team"
+        else:
+            use = "other"
+        due: dict[str, datetime | None] = {}
+        for metric in SLA_METRICS:
+            minutes = getattr(policy, f"{metric}_minutes")
+            if minutes:
+                try:
+                    due[metric] = add_business_time(bh, now, timedelta(minutes=minutes)).astimezone(zone)
+                except ValueError:  # no opening within a year or so
+                    due[metric] = None
+        deadlines.append((policy, use, due))
+    try:
+        opens = next_open(bh, now).astimezone(zone)
+    except ValueError:
+        opens = None
+    today = now.astimezone(zone).date()
+    end = today + timedelta(days=days_ahead)
+    return CalendarPreview(now=now.astimezone(zone), open_now=is_open(bh, now), next_open=opens, deadlines=deadlines,
+                           closed_ahead=holidays_between(bh, today, end, language),
+                           openings_ahead=[d for d, _ in bh.openings if today <= d <= end])
 
 
 CALENDAR_FIELDS = ("name", "timezone", "hours", "holidays_country", "holidays_subdivision", "closed_days", "openings")
