@@ -28,6 +28,8 @@ def field_problem(code: str) -> str:
         "unknown_user": _("Personne inconnue (ou qui n'est pas de l'équipe du service)."),
         "last_admin": _("C'est le dernier administrateur actif : nommez-en un autre d'abord."),
         "invalid_email": _("Cette adresse e-mail n'est pas valide."),
+        "above_owner_role": _("Un jeton ne peut pas avoir plus de droits que la personne au nom de qui il agit."),
+        "not_in_future": _("Choisissez une date après aujourd'hui."),
         "weak_password": _("Ce mot de passe n'est pas accepté : au moins 8 caractères, et pas un mot de passe courant."),
     }
     return messages.get(code, _("Valeur refusée."))
