@@ -135,7 +135,7 @@ def test_a_revoked_token_is_refused_from_its_next_request(app, client, staff, br
 
 
 def test_an_expired_token_is_refused(app, client, staff, browser_admin):
-    token = shown_token(make_token(browser_admin, staff["agent"], days=1))
+    token = shown_token(make_token(browser_admin, staff["agent"], days=2))
     assert client.get("/api/v1/tickets", headers=bearer(token)).status_code == 200
     with app.app_context():
         record = db.session.scalar(select(ApiToken).where(ApiToken.name == "Pont CRM"))
@@ -265,3 +265,36 @@ def test_the_page_says_whether_the_smtp_server_answers(app, staff, browser_admin
     served.config.update(MAIL_PORT=free_port())
     page = browser_admin.get("/admin/integrations").get_data(as_text=True)
     assert "injoignable" in page and "ConnectionRefusedError" in page
+
+
+# --- the same over the API ----------------------------------------------------------------------------
+
+
+def test_admins_manage_tokens_over_the_api_too(app, client, staff, auth):
+    admin, agent = bearer(auth.token("admin@example.com")), bearer(auth.token("agent@example.com"))
+    made = client.post("/api/v1/admin/tokens", headers=admin, json={
+        "name": "Standard", "owner_id": staff["lead"], "scope": "agent", "expires_on": in_days(60)})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    token = body["token"]
+    assert body["scope"] == "agent" and body["owner_id"] == staff["lead"] and token.startswith(body["prefix"])
+    assert client.get("/api/v1/reports/sla", headers=bearer(token)).status_code == 403  # a lead's, scoped to agent
+    listed = client.get("/api/v1/admin/tokens", headers=admin).get_json()["items"]
+    assert "Standard" in [t["name"] for t in listed] and token not in json.dumps(listed)
+
+    refused = client.post("/api/v1/admin/tokens", headers=admin, json={
+        "name": "", "owner_id": staff["agent"], "scope": "lead", "expires_on": "2020-01-01"})
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["details"]["fields"] == {
+        "name": "required", "scope": "above_owner_role", "expires_on": "not_in_future"}
+
+    assert client.get("/api/v1/admin/tokens", headers=agent).status_code == 403
+    assert client.post("/api/v1/admin/tokens", headers=agent, json={
+        "name": "x", "owner_id": staff["agent"], "scope": "agent", "expires_on": in_days(3)}).status_code == 403
+    assert client.delete(f"/api/v1/admin/tokens/{body['id']}", headers=agent).status_code == 403
+
+    revoked = client.delete(f"/api/v1/admin/tokens/{body['id']}", headers=admin)
+    assert revoked.status_code == 200 and revoked.get_json()["revoked_at"] is not None
+    assert client.get("/api/v1/tickets", headers=bearer(token)).status_code == 401
+    assert client.delete("/api/v1/admin/tokens/99999", headers=admin).status_code == 404
+    assert token not in audit_json(app)
