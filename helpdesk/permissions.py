@@ -32,6 +32,20 @@ class _SystemActor:
 
 SYSTEM = _SystemActor()
 
+# A bearer token may be scoped to a role below its owner's ("an agent-level token for the PBX
+# bridge"): the token then acts with that role. auth.service.user_for_token sets `token_role` on the
+# User it returns; a browser session never has one.
+ROLE_RANK = {"customer": 0, "agent": 1, "lead": 2, "admin": 3}
+
+
+def acting_role(user: Any) -> str | None:
+    """The role `user` acts with: their own, or their token's scope when that is lower."""
+    role = getattr(user, "role", None)
+    cap = getattr(user, "token_role", None)
+    if cap in ROLE_RANK and role in ROLE_RANK and ROLE_RANK[cap] < ROLE_RANK[role]:
+        return cap
+    return role
+
 # action -> roles allowed, for actions that do not depend on the object.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "console.view": STAFF,
@@ -61,6 +75,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     "admin.products": frozenset({"admin"}),
     # The audit log of admin changes.
     "audit.view": frozenset({"admin"}),
+    # Integrations: API tokens of anyone on the staff, the telephony secret, the mail server's status.
+    "admin.integrations": frozenset({"admin"}),
     # Service recovery: staff see follow-ups (the card shows them); team leads close them.
     "follow_up.view": STAFF,
     "follow_up.list": STAFF,
@@ -85,7 +101,7 @@ def hidden_interaction_kinds(user: Any) -> frozenset[str]:
 
 
 def _is_staff(user: Any) -> bool:
-    return getattr(user, "role", None) in STAFF and bool(getattr(user, "active", False))
+    return acting_role(user) in STAFF and bool(getattr(user, "active", False))
 
 
 def _customer_scope(user: Any) -> tuple[int | None, int | None]:
@@ -101,7 +117,7 @@ def may(user: Any, action: str, obj: Any = None) -> bool:
     """True when `user` may perform `action` (on `obj`, when the action concerns one)."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "active", False):
         return False
-    role = user.role
+    role = acting_role(user)
     if action in ROLE_ACTIONS:
         return role in ROLE_ACTIONS[action]
     if action in {"ticket.view", "ticket.reply", "ticket.close", "ticket.reopen", "attachment.view"}:

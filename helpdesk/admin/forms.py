@@ -352,6 +352,23 @@ def place_errors(form: FlaskForm, error) -> None:
         field.errors = list(field.errors or []) + [f"{about} : {words}" if about else words]
 
 
+class ApiTokenForm(FlaskForm):
+    """Choices are checked by the service (auth.api_tokens), so a refused value is worded from its code."""
+
+    name = StringField(_l("Nom"), description=_l("Ce qui utilise le jeton, par exemple « Pont téléphonique » ou « CRM »."))
+    owner_id = SelectField(_l("Au nom de"), validate_choice=False,
+                           description=_l("Le jeton agit pour cette personne ; il est révoqué si elle est désactivée "
+                                          "ou perd son rôle."))
+    scope = SelectField(_l("Rôle du jeton"), choices=_role_choices(), default="agent", validate_choice=False,
+                        description=_l("Au plus le rôle de la personne : un jeton « Agent » d'un administrateur ne "
+                                       "peut rien administrer."))
+    expires_on = StringField(_l("Valable jusqu'au"), description=_l("Inclus ; au plus deux ans."))
+
+    def values(self) -> dict:
+        return {"name": self.name.data or "", "owner_id": self.owner_id.data, "scope": self.scope.data,
+                "expires_on": self.expires_on.data or ""}
+
+
 def save(form: FlaskForm, change):
     """Run `change()` (one service call), then commit: (True, its result). A refused change (400 or
     409) is rolled back and each field's code is worded next to its field (place_errors):

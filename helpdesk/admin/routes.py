@@ -21,4 +21,5 @@ def home():
     return render_template("admin/home.html", overview=admin_overview())
 
 
-from helpdesk.admin import audit, calendars, mail, people, policies, products, teams  # noqa: E402,F401  (their routes register on bp)
+from helpdesk.admin import (  # noqa: E402,F401  (their routes register on bp)
+    audit, calendars, integrations, mail, people, policies, products, teams)

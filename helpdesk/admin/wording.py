@@ -42,6 +42,8 @@ def field_problem(code: str) -> str:
         "not_an_object": _("Format invalide."),
         "no_target": _("Donnez au moins un délai."),
         "bad_escalation": _("Escalade incomplète : quand, délai et action."),
+        "above_owner_role": _("Un jeton ne peut pas avoir plus de droits que la personne au nom de qui il agit."),
+        "not_in_future": _("Choisissez une date après aujourd'hui."),
         "weak_password": _("Ce mot de passe n'est pas accepté : au moins 8 caractères, et pas un mot de passe courant."),
     }
     return messages.get(code, _("Valeur refusée."))

@@ -33,7 +33,8 @@ _CONVERTER_SCHEMAS = {
 }
 DESCRIPTION = """The helpdesk's REST API (contract: API.md). JSON in and out, UTF-8; times are ISO 8601 in UTC.
 
-- Auth: `Authorization: Bearer <token>` from `POST /auth/token`; a token acts with its owner's role.
+- Auth: `Authorization: Bearer <token>` from `POST /auth/token`; a token acts with its owner's role
+  (a token an admin made with a role scope, at most with that role).
   The telephony webhook has its own secret (`X-CTI-Token`, or in the path for PBX bridges).
 - Errors, always `{"error": {"code", "message", "details"}}`: 400 (details.fields names each bad
   field), 401, 403, 404, 409 (stale `version` or duplicate), 413, 415, 429 (with `Retry-After`).

@@ -56,6 +56,7 @@ def init_login(app: Flask) -> None:
         user = db.session.get(User, stamp[0])
         if user is None or not user.active or stamp[1] != (user.session_version or 0):
             return None
+        user.token_role = None  # a browser session acts with the user's own role
         return user
 
     @login_manager.request_loader

@@ -47,6 +47,24 @@ def new_api_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+# A token's `scopes`: "*" acts with its owner's role; "role:agent" (or lead, admin) at most with that role.
+ALL_SCOPES = "*"
+ROLE_SCOPES = ("agent", "lead", "admin")
+
+
+def role_scope(role: str) -> str:
+    return f"role:{role}"
+
+
+def scope_role(scopes: str | None) -> str | None:
+    """The role a token is limited to, or None when it acts with its owner's role. Scopes this
+    version does not know limit the token to the lowest staff role rather than to none."""
+    if not scopes or scopes == ALL_SCOPES:
+        return None
+    kind, _sep, role = scopes.partition(":")
+    return role if kind == "role" and role in ROLE_SCOPES else ROLE_SCOPES[0]
+
+
 def hash_token(token: str) -> str:
     """Tokens are long random strings, so a fast hash is enough (no brute force possible)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

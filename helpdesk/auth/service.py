@@ -9,11 +9,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from helpdesk.auth.security import (
+    ALL_SCOPES,
     hash_password,
     hash_token,
     new_api_token,
     password_needs_rehash,
     password_problem,
+    scope_role,
     verify_password,
 )
 from helpdesk.audit import service as audit
@@ -94,17 +96,21 @@ class IssuedToken:
     record: ApiToken
 
 
-def issue_token(user: User, now: datetime, ttl: timedelta, name: str | None = None) -> IssuedToken:
+def issue_token(user: User, now: datetime, ttl: timedelta, name: str | None = None,
+                scopes: str = ALL_SCOPES, session=None) -> IssuedToken:
+    """A new token for `user` (only its hash is stored; `token` is shown once). `scopes`: see
+    security.scope_role."""
     token = new_api_token()
     record = ApiToken(
         user=user,
         token_hash=hash_token(token),
         prefix=token[:12],
         name=name,
+        scopes=scopes,
         created_at=now,
         expires_at=now + ttl,
     )
-    db.session.add(record)
+    (session or db.session).add(record)
     return IssuedToken(token=token, expires_at=record.expires_at, record=record)
 
 
@@ -116,13 +122,15 @@ def user_for_token(token: str, now: datetime) -> User | None:
         return None
     if record.expires_at is not None and record.expires_at <= now:
         return None
-    if not record.user.active:
+    user = record.user  # held: after the commit below, record.user would load a fresh instance
+    if not user.active:
         return None
+    user.token_role = scope_role(record.scopes)
     # Writing last_used_at on every request would serialise the API on one row; once a minute is enough.
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
         record.last_used_at = now
         db.session.commit()
-    return record.user
+    return user
 
 
 def create_user(

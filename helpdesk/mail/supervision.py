@@ -44,6 +44,13 @@ def unsent_count(session: Session, actor) -> int:
         OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))) or 0
 
 
+def failed_count(session: Session, actor) -> int:
+    """Outgoing mail given up on (what failed_messages lists)."""
+    require(actor, "mail.manage")
+    return session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.failed_at.is_not(None), OutboxMessage.sent_at.is_(None))) or 0
+
+
 def resend(session: Session, actor, outbox_id: int, now: datetime) -> OutboxMessage:
     """Put a failed message back in the queue: the next delivery pass sends it, with fresh attempts.
     The last error stays until then, so the admin still sees why it failed. The caller commits."""

@@ -95,6 +95,10 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    # Not a column: the role scope of the bearer token this request came with (None: the user's own
+    # role). Set by auth.service.user_for_token, read by permissions.acting_role.
+    token_role = None
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return bool(self.active)

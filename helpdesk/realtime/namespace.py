@@ -39,6 +39,7 @@ class ConsoleNamespace(Namespace):
         from flask import session as flask_session
 
         flask_session["socket_user_id"] = user.id
+        flask_session["socket_token_role"] = getattr(user, "token_role", None)  # a scoped token stays scoped
         join_room(user_room(user.id))
         join_room(STAFF_ROOM)
         for team in user.teams:
@@ -53,7 +54,10 @@ class ConsoleNamespace(Namespace):
         from helpdesk.models import User
 
         user_id = flask_session.get("socket_user_id")
-        return db.session.get(User, user_id) if user_id else None
+        user = db.session.get(User, user_id) if user_id else None
+        if user is not None:
+            user.token_role = flask_session.get("socket_token_role")
+        return user
 
     def on_ticket_watch(self, data):
         ticket_id = data.get("ticket_id") if isinstance(data, dict) else None
