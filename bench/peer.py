@@ -1,4 +1,4 @@
-"""The peer: django-helpdesk on this machine (/work/shared/peers/django_helpdesk), timed by its own
+"""The peer: django-helpdesk on this machine (../shared/peers/django_helpdesk from the project), timed by its own
 bench.py over HTTP (one gunicorn worker, one client), so its figures sit beside ours."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-PEER_DIR = Path(os.environ.get("PEER_DIR", "/work/shared/peers/django_helpdesk"))
+# The shared folder sits beside the project: ../shared/peers/django_helpdesk (PEER_DIR overrides it).
+PEER_DIR = Path(os.environ.get("PEER_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "peers" / "django_helpdesk")
 PEER_VENV = Path(os.environ.get("PEER_VENV", "/tmp/peer-dh"))
 PEER_DATA = Path(os.environ.get("PEER_DATA", "/tmp/peer-dh-data"))
 
