@@ -106,7 +106,7 @@ def save(form: FlaskForm, change):
     """Run `change()` (one service call), then commit: (True, its result). A refused change (400 or
     409) is rolled back and each field's code is worded next to its field (a code for no field of
     the form goes next to the first one): (False, None). Any other error propagates."""
-    from helpdesk.admin.wording import field_problem
+    from helpdesk.wording import field_problems
     from helpdesk.errors import DomainError
     from helpdesk.extensions import db
 
@@ -118,8 +118,8 @@ def save(form: FlaskForm, change):
         if error.status not in (400, 409):
             raise
         first = next(iter(form))
-        for name, code in (error.details.get("fields") or {}).items():
+        for name, words in field_problems(error).items():
             field = getattr(form, name, None) or (form.name if hasattr(form, "name") else first)
-            field.errors = list(field.errors or []) + [field_problem(code)]
+            field.errors = list(field.errors or []) + [words]
         return False, None
     return True, result
