@@ -120,6 +120,9 @@ FIELD_WORDS = {
     "unknown_range": lambda: _("Période inconnue."),
     "range_too_long": lambda: _("La période est trop longue."),
     "unknown_agent": lambda: _("Agent inconnu."),
+    "bad_hours": lambda: _("Horaires invalides : pour chaque jour, des plages [début, fin] comme 09:00–12:30."),
+    "unknown_country": lambda: _("Pays inconnu (un code comme FR)."),
+    "unknown_timezone": lambda: _("Fuseau horaire inconnu (par exemple Europe/Paris)."),
 }
 
 

@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit import service as audit
-from helpdesk.errors import Conflict, Invalid, NotFound
+from helpdesk.errors import Conflict, FieldErrors, Invalid, NotFound, report
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, User, utcnow
 from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
 from helpdesk.models.users import STAFF_ROLES
 from helpdesk.permissions import require
-from helpdesk.sla.calendar import business_hours, parse_hours
+from helpdesk.sla.calendar import business_hours, is_open, parse_hours
 from helpdesk.sla.policies import CONDITION_KEYS
 from helpdesk.sla.service import forget_sla_context
 
@@ -34,43 +34,47 @@ def _name(data: dict, errors: dict, max_length: int = 120) -> str | None:
 
 
 def validate_calendar(data: dict) -> dict:
-    """The calendar's fields, checked: hours parse, time zone and holiday country exist, days are dates."""
-    errors: dict[str, str] = {}
+    """The calendar's fields, checked: hours parse, time zone and holiday country exist, days are dates.
+    Codes: required, bad_hours (the parser's explanation in limits), unknown_country, bad_date, unknown_timezone."""
+    errors = FieldErrors()
     name = _name(data, errors)
     timezone = data.get("timezone") or "Europe/Paris"
     hours = data.get("hours")
     if not isinstance(hours, dict) or not hours:
-        errors["hours"] = 'is required, e.g. {"mon": [["09:00", "12:30"], ["13:30", "18:00"]]}'
+        errors["hours"] = "required"
     else:
         try:
             parse_hours(hours)
         except (ValueError, TypeError) as exc:
-            errors["hours"] = str(exc)
+            errors.add("hours", "bad_hours", explanation=str(exc))
     country = data.get("holidays_country")
     if country is not None and (not isinstance(country, str) or len(country) > 8):
-        errors["holidays_country"] = "must be a country code such as FR"
+        errors["holidays_country"] = "unknown_country"
         country = None
     closed = data.get("closed_days", [])
     closed_days: list[str] = []
     if not isinstance(closed, list):
-        errors["closed_days"] = "must be a list of YYYY-MM-DD dates"
+        errors["closed_days"] = "bad_date"
     else:
         for value in closed:
             try:
                 closed_days.append(date.fromisoformat(value).isoformat())
             except (TypeError, ValueError):
-                errors["closed_days"] = f"not a date: {value!r}"
+                errors["closed_days"] = "bad_date"
     if not isinstance(timezone, str):
-        errors["timezone"] = "must be an IANA time zone such as Europe/Paris"
+        errors["timezone"] = "unknown_timezone"
     if "hours" not in errors and "timezone" not in errors and "holidays_country" not in errors:
-        try:
-            bh = business_hours(timezone, hours, country.upper() if country else None)
-            from helpdesk.sla.calendar import is_open
-
-            is_open(bh, datetime.now().astimezone())  # resolves the zone and the holidays now, not mid-sweep
-        except ValueError as exc:
-            message = str(exc)
-            errors["holidays_country" if "holiday" in message or "country" in message else "timezone"] = message
+        # The zone alone first, then with the holidays: which one failed says which field is wrong.
+        # (Resolving them now, not in the middle of a sweep.)
+        for field_name, with_country in (("timezone", None), ("holidays_country", country.upper() if country else None)):
+            if field_name == "holidays_country" and with_country is None:
+                break
+            try:
+                is_open(business_hours(timezone, hours, with_country), datetime.now().astimezone())
+            except ValueError as exc:
+                errors.add(field_name, "unknown_timezone" if with_country is None else "unknown_country",
+                           explanation=str(exc))
+                break
     if errors:
         raise Invalid(errors)
     return {"name": name, "timezone": timezone, "hours": hours, "holidays_country": country.upper() if country else None,
@@ -218,67 +222,68 @@ def _minutes(value: Any, name: str, errors: dict) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 525_600:
-        errors[f"targets.{name}"] = "must be a number of minutes between 1 and 525600"
+        report(errors, f"targets.{name}", "out_of_range", min=1, max=525_600)
         return None
     return value
 
 
 def validate_policy(session: Session, data: dict) -> dict:
-    errors: dict[str, str] = {}
+    """The policy's fields, checked; every problem as a code (with its limits)."""
+    errors = FieldErrors()
     name = _name(data, errors)
     calendar_id = data.get("calendar_id")
     if calendar_id is not None and (not isinstance(calendar_id, int) or session.get(BusinessCalendar, calendar_id) is None):
-        errors["calendar_id"] = "no such calendar"
+        errors["calendar_id"] = "unknown_calendar"
     conditions = data.get("conditions") or {}
     allowed = {"priority": PRIORITIES, "segment": SEGMENTS, "tactical_segment": TACTICAL_SEGMENTS, "type": TYPES}
     if not isinstance(conditions, dict):
-        errors["conditions"] = "must be an object"
+        errors["conditions"] = "not_an_object"
         conditions = {}
     clean_conditions: dict[str, Any] = {}
     for key, value in conditions.items():
         values = value if isinstance(value, list) else [value]
         if key in allowed:
             if not all(v in allowed[key] for v in values):
-                errors[f"conditions.{key}"] = f"must be among {', '.join(allowed[key])}"
+                errors.add(f"conditions.{key}", "not_a_choice", choices=list(allowed[key]))
             clean_conditions[key] = value
         elif key == "team":
             ids = []
             for v in values:
                 team = session.get(Team, v) if isinstance(v, int) else session.scalar(select(Team).where(Team.name == v))
                 if team is None:
-                    errors["conditions.team"] = f"no such team: {v!r}"
+                    errors["conditions.team"] = "unknown_team"
                 else:
                     ids.append(team.id)
             clean_conditions["team"] = ids if isinstance(value, list) else (ids[0] if ids else None)
         elif key == "min_score":
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100):
-                errors["conditions.min_score"] = "must be a whole number from 0 to 100"
+                errors.add("conditions.min_score", "out_of_range", min=0, max=100)
             clean_conditions[key] = value
         else:
-            errors[f"conditions.{key}"] = f"unknown condition (use {', '.join(CONDITION_KEYS)})"
+            errors.add(f"conditions.{key}", "unknown_field", choices=list(CONDITION_KEYS))
     targets = data.get("targets") or {}
     if not isinstance(targets, dict):
-        errors["targets"] = "must be an object"
+        errors["targets"] = "not_an_object"
         targets = {}
     first = _minutes(targets.get("first_response_minutes"), "first_response_minutes", errors)
     nxt = _minutes(targets.get("next_response_minutes"), "next_response_minutes", errors)
     resolution = _minutes(targets.get("resolution_minutes"), "resolution_minutes", errors)
     if first is None and nxt is None and resolution is None and not any(k.startswith("targets.") for k in errors):
-        errors["targets"] = "at least one target is required"
+        errors["targets"] = "required"
     warn = data.get("warn_at_percent", 80)
     if not isinstance(warn, int) or isinstance(warn, bool) or not 1 <= warn <= 99:
-        errors["warn_at_percent"] = "must be between 1 and 99"
+        errors.add("warn_at_percent", "out_of_range", min=1, max=99)
     rank = data.get("rank", 100)
     if not isinstance(rank, int) or isinstance(rank, bool):
-        errors["rank"] = "must be an integer"
+        errors["rank"] = "not_a_number"
     pause = data.get("pause_statuses", ["pending_customer", "pending_third_party"])
     if not isinstance(pause, list) or not all(s in STATUSES for s in pause):
-        errors["pause_statuses"] = f"must be a list among {', '.join(STATUSES)}"
+        errors.add("pause_statuses", "not_a_choice", choices=list(STATUSES))
     escalations = data.get("escalations", [])
     if not isinstance(escalations, list) or not all(
         isinstance(e, dict) and e.get("action") in ESCALATION_ACTIONS and e.get("on") in ("warning", "breached") for e in escalations
     ):
-        errors["escalations"] = 'each must be {"on": "warning"|"breached", "metric": ..., "action": "raise_priority"|"reassign"|"notify"}'
+        errors.add("escalations", "not_a_choice", on=["warning", "breached"], action=list(ESCALATION_ACTIONS))
     if errors:
         raise Invalid(errors)
     return {"name": name, "calendar_id": calendar_id, "conditions": clean_conditions, "first_response_minutes": first,
