@@ -168,13 +168,15 @@ def _page_error(status: int, message: str):
 
 def register_error_handlers(app: Flask) -> None:
     from helpdesk.extensions import db
+    from helpdesk.wording import error_summary  # (it words these errors: imported once they exist)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
         if wants_json():
             return _json_error(error.status, error.code, error.message, error.details)
-        return _page_error(error.status, error.message)
+        # A page words the fields' codes; the English message is the API's.
+        return _page_error(error.status, error_summary(error) if error.details.get("fields") else error.message)
 
     from sqlalchemy.orm.exc import StaleDataError
 
