@@ -27,6 +27,15 @@ class ProductForm(FlaskForm):
         return data
 
 
+class TagRenameForm(FlaskForm):
+    """A tag's new name (one of the tags page's rows); onto an existing name, the tag merges into it."""
+    name = StringField(_l("Nouveau nom"))
+
+
+class TagDeleteForm(FlaskForm):
+    """Deleting a tag: nothing but the page's CSRF token."""
+
+
 class ProductImportForm(FlaskForm):
     file = FileField(_l("Fichier CSV"), validators=[FileRequired(message=_l("Choisissez un fichier CSV."))],
                      description=_l("Une ligne d'en-tête : sku, name (ou référence, nom), et au choix family, "

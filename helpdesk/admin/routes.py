@@ -21,4 +21,4 @@ def home():
     return render_template("admin/home.html", overview=admin_overview())
 
 
-from helpdesk.admin import audit, mail, people, products, teams  # noqa: E402,F401  (their routes register on bp)
+from helpdesk.admin import audit, mail, people, products, tags, teams  # noqa: E402,F401  (their routes register on bp)
