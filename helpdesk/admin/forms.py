@@ -1,5 +1,5 @@
 """Admin forms (Flask-WTF, CSRF on). The rules are the services' (their error codes are worded by
-admin.wording); the forms carry what was typed back to the page when something is refused."""
+helpdesk.wording); the forms carry what was typed back to the page when something is refused."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -8,6 +8,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from helpdesk.wording import field_problems
 
 
 class ProductForm(FlaskForm):
@@ -115,7 +117,6 @@ def save(form: FlaskForm, change):
     """Run `change()` (one service call), then commit: (True, its result). A refused change (400 or
     409) is rolled back and each field's code is worded next to its field (a code for no field of
     the form goes next to the first one): (False, None). Any other error propagates."""
-    from helpdesk.wording import field_problems
     from helpdesk.errors import DomainError
     from helpdesk.extensions import db
 
