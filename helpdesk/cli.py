@@ -46,8 +46,7 @@ def import_orders_command(file: str, rejects_path: str | None, batch: int, no_sc
                                     on_reject=(lambda r: writer.writerow([r.line, r.reason])) if writer else None)
     except DomainError as error:
         db.session.rollback()
-        fields = "; ".join(f"{k}: {v}" for k, v in (error.details.get("fields") or {}).items())
-        raise click.ClickException(f"{file}: {fields or error.message}")
+        raise click.ClickException(f"{file}: {error.message}")
     finally:
         if out:
             out.close()

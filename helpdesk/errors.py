@@ -29,15 +29,47 @@ class DomainError(Exception):
         return "The request could not be processed."
 
 
+class FieldErrors(dict):
+    """What is wrong with each field, as stable codes (field -> "required", "too_long", ...), with
+    the figures a code refers to (field -> {"max_length": 300}) so a page can say the limit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limits: dict[str, dict[str, Any]] = {}
+
+    def add(self, name: str, code: str, **limits: Any) -> None:
+        self[name] = code
+        if limits:
+            self.limits[name] = limits
+        else:
+            self.limits.pop(name, None)
+
+
+def report(errors: dict, name: str, code: str, **limits: Any) -> None:
+    """errors[name] = code, keeping the limits when `errors` is a FieldErrors."""
+    if isinstance(errors, FieldErrors):
+        errors.add(name, code, **limits)
+    else:
+        errors[name] = code
+
+
 class Invalid(DomainError):
-    """Bad input; details map each bad field to what is wrong with it."""
+    """Bad input; details["fields"] maps each bad field to a stable code (never a sentence: pages
+    word the codes, see helpdesk.wording), details["limits"] the figures some codes refer to."""
 
     status = 400
     code = "validation_error"
 
-    def __init__(self, fields: dict[str, str] | None = None, message: str = "", code: str | None = None):
-        super().__init__(message or "Some fields are invalid.", {"fields": fields or {}}, code)
-        self.fields = fields or {}
+    def __init__(self, fields: dict[str, str] | None = None, message: str = "", code: str | None = None,
+                 limits: dict[str, dict[str, Any]] | None = None):
+        fields = fields or {}
+        limits = {**getattr(fields, "limits", {}), **(limits or {})}
+        details: dict[str, Any] = {"fields": dict(fields)}
+        if limits:
+            details["limits"] = limits
+        super().__init__(message or "Some fields are invalid.", details, code)
+        self.fields = dict(fields)
+        self.limits = limits
 
 
 class Unauthorized(DomainError):
@@ -136,13 +168,15 @@ def _page_error(status: int, message: str):
 
 def register_error_handlers(app: Flask) -> None:
     from helpdesk.extensions import db
+    from helpdesk.wording import error_summary  # (it words these errors: imported once they exist)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         db.session.rollback()
         if wants_json():
             return _json_error(error.status, error.code, error.message, error.details)
-        return _page_error(error.status, error.message)
+        # A page words the fields' codes; the English message is the API's.
+        return _page_error(error.status, error_summary(error) if error.details.get("fields") else error.message)
 
     from sqlalchemy.orm.exc import StaleDataError
 

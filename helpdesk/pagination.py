@@ -21,4 +21,4 @@ def decode_cursor(cursor: str) -> dict:
             raise ValueError
         return values
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")

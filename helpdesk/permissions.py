@@ -73,6 +73,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     # The product catalogue: staff read it (to register a customer's product); admins change it.
     "product.list": STAFF,
     "admin.products": frozenset({"admin"}),
+    # The tags tickets and articles share: admins rename, merge and delete them.
+    "admin.tags": frozenset({"admin"}),
     # The audit log of admin changes.
     "audit.view": frozenset({"admin"}),
     # Integrations: API tokens of anyone on the staff, the telephony secret, the mail server's status.

@@ -5,7 +5,7 @@ from flask import Response, request, url_for
 
 from helpdesk.api import bp
 from helpdesk.api.common import api_user, iso, json_body
-from helpdesk.errors import Invalid
+from helpdesk.errors import FieldErrors, Invalid
 from helpdesk.extensions import db
 from helpdesk.models import utcnow
 from helpdesk.permissions import may, require
@@ -17,6 +17,7 @@ from knowledge_base.search import SearchResult
 
 MAX_SEARCH_LIMIT = 50
 MAX_REPORT_LIMIT = 200
+MAX_QUERY = 300
 
 
 def article_json(article: Article, user) -> dict:
@@ -54,9 +55,10 @@ def _limit(default: int = 10) -> int:
     try:
         limit = int(raw)
     except ValueError:
-        raise Invalid({"limit": "must be an integer"})
+        raise Invalid({"limit": "not_a_number"}, "The limit must be an integer.")
     if not 1 <= limit <= MAX_SEARCH_LIMIT:
-        raise Invalid({"limit": f"must be between 1 and {MAX_SEARCH_LIMIT}"})
+        raise Invalid({"limit": "out_of_range"}, f"The limit must be between 1 and {MAX_SEARCH_LIMIT}.",
+                      limits={"limit": {"min": 1, "max": MAX_SEARCH_LIMIT}})
     return limit
 
 
@@ -65,7 +67,7 @@ def _lang() -> list[str] | None:
     if lang in (None, "", "all"):
         return None
     if lang not in ("fr", "en"):
-        raise Invalid({"lang": "must be fr or en"})
+        raise Invalid({"lang": "not_a_choice"}, "The language must be fr or en.", limits={"lang": {"choices": ["fr", "en"]}})
     return [lang]
 
 
@@ -98,8 +100,8 @@ def article_hit_json(hit, search_token: str | None = None) -> dict:
 
 def _query() -> str:
     text = request.args.get("q", "")
-    if len(text) > 300:
-        raise Invalid({"q": "at most 300 characters"})
+    if len(text) > MAX_QUERY:
+        raise Invalid({"q": "too_long"}, f"The query has at most {MAX_QUERY} characters.", limits={"q": {"max_length": MAX_QUERY}})
     return text
 
 
@@ -218,24 +220,24 @@ def missing_articles_report():
     """Searches that found nothing or were not followed, grouped by similar queries, by demand
     (leads and admins). `from`, `to` (ISO dates), `lang`, `source`, `limit`; CSV on request."""
     require(api_user(), "reports.view")
-    errors = {}
+    errors = FieldErrors()
     lang = request.args.get("lang") or None
     if lang not in (None, "all", "fr", "en"):
-        errors["lang"] = "must be fr or en"
+        errors.add("lang", "not_a_choice", choices=["all", "fr", "en"])
     source = request.args.get("source") or None
     if source is not None and source not in misses.SOURCES:
-        errors["source"] = "must be one of " + ", ".join(misses.SOURCES)
+        errors.add("source", "not_a_choice", choices=list(misses.SOURCES))
     limit = 50
     try:
         limit = int(request.args.get("limit", "50"))
         if not 1 <= limit <= MAX_REPORT_LIMIT:
-            errors["limit"] = f"must be between 1 and {MAX_REPORT_LIMIT}"
+            errors.add("limit", "out_of_range", min=1, max=MAX_REPORT_LIMIT)
     except ValueError:
-        errors["limit"] = "must be an integer"
+        errors["limit"] = "not_a_number"
     try:
         filters = parse_filters(db.session, request.args, utcnow())
     except Invalid as error:
-        raise Invalid({**error.fields, **errors})
+        raise Invalid({**error.fields, **errors}, limits={**error.limits, **errors.limits})
     if errors:
         raise Invalid(errors)
     period = dict(since=filters.start, until=filters.end, language=None if lang == "all" else lang, source=source)

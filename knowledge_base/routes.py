@@ -14,6 +14,7 @@ from helpdesk.models import utcnow
 from helpdesk.permissions import require
 from helpdesk.reports.filters import parse_filters
 from helpdesk.text import render_markdown
+from helpdesk.wording import error_summary, field_problems
 from knowledge_base import misses, search_log, service
 from knowledge_base.engine import kb
 from knowledge_base.models import ArticleCategory
@@ -107,7 +108,7 @@ def new_article():
         db.session.commit()
     except Invalid as error:
         db.session.rollback()
-        return _editor(data=data, errors=error.fields, status=400)
+        return _editor(data=data, errors=field_problems(error), status=400)
     flash(_("Article enregistré."), "info")
     return redirect(url_for("kb.article", article_id=article.id))
 
@@ -139,10 +140,10 @@ def edit_article(article_id: int):
         db.session.commit()
     except Invalid as error:
         db.session.rollback()
-        return _editor(service.get_article(db.session, article_id), data, error.fields, 400)
+        return _editor(service.get_article(db.session, article_id), data, field_problems(error), 400)
     except DomainError as error:
         db.session.rollback()
-        return _editor(service.get_article(db.session, article_id), data, {"version": error.message}, error.status)
+        return _editor(service.get_article(db.session, article_id), data, {"version": error_summary(error)}, error.status)
     flash(_("Article enregistré."), "info")
     return redirect(url_for("kb.article", article_id=article_id))
 
@@ -195,7 +196,7 @@ def categories():
             return redirect(url_for("kb.categories"))
         except Invalid as error:
             db.session.rollback()
-            errors, status = error.fields, 400
+            errors, status = field_problems(error), 400
     return render_template("kb/categories.html", views=service.browse_categories(db.session, current_user),
                            errors=errors), status
 

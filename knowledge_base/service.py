@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import and_, case, exists, func, or_, select, type_coerce, update
 from sqlalchemy.orm import Session, selectinload
 
-from helpdesk.errors import Conflict, Invalid, NotFound
+from helpdesk.errors import Conflict, FieldErrors, Invalid, NotFound, report
 from helpdesk.models import Customer, Message, Product, Tag, Ticket
 from helpdesk.models.types import UTCDateTime
 from helpdesk.permissions import article_audiences, customer_scope, require, scope_articles, scope_tickets
@@ -86,7 +86,7 @@ def _choice(data: dict, name: str, allowed: Sequence[str], errors: dict) -> str 
     if value is None or value == "":
         return None
     if value not in allowed:
-        errors[name] = "must be one of " + ", ".join(allowed)
+        report(errors, name, "not_a_choice", choices=list(allowed))
         return None
     return value
 
@@ -97,7 +97,7 @@ def _list_of_strings(value: Any, name: str, errors: dict) -> list[str] | None:
     if isinstance(value, str):  # from a form: comma-separated
         value = [v for v in value.split(",")]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        errors[name] = "must be a list of strings"
+        errors[name] = "must_be_list"
         return None
     return list(dict.fromkeys(v.strip() for v in value if v.strip()))
 
@@ -118,7 +118,7 @@ def _category(session: Session, value: Any, errors: dict) -> ArticleCategory | N
         if category is None and text.isdigit():
             category = session.get(ArticleCategory, int(text))
     if category is None:
-        errors["category"] = "no such category"
+        errors["category"] = "unknown_category"
     return category
 
 
@@ -129,7 +129,7 @@ def _products(session: Session, value: Any, errors: dict) -> list[Product] | Non
     products = {p.sku: p for p in session.scalars(select(Product).where(Product.sku.in_(skus)))} if skus else {}
     unknown = [s for s in skus if s not in products]
     if unknown:
-        errors["product_skus"] = "unknown SKU: " + ", ".join(unknown)
+        report(errors, "product_skus", "unknown_product", unknown=unknown)
         return None
     return [products[s] for s in skus]
 
@@ -150,7 +150,7 @@ class ArticleInput:
 
 
 def read_article_input(session: Session, data: dict, *, creating: bool) -> ArticleInput:
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     title = _text(data, "title", errors, required=creating, max_length=MAX_TITLE)
     body = _text(data, "body", errors, required=creating, max_length=MAX_BODY)
     language = _choice(data, "language", LANGUAGES, errors)
@@ -163,7 +163,7 @@ def read_article_input(session: Session, data: dict, *, creating: bool) -> Artic
     if data.get("slug"):
         if not isinstance(data["slug"], str) or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", data["slug"]) \
                 or len(data["slug"]) > 120:
-            errors["slug"] = "lower-case letters, digits and hyphens"
+            errors.add("slug", "bad_slug", max_length=120)
         else:
             slug = data["slug"]
     translation_of = None
@@ -173,13 +173,13 @@ def read_article_input(session: Session, data: dict, *, creating: bool) -> Artic
         except (TypeError, ValueError):
             translation_of = None
         if translation_of is None:
-            errors["translation_of"] = "no such article"
+            errors["translation_of"] = "unknown_article"
     version = None
     if data.get("version") not in (None, ""):
         try:
             version = int(data["version"])
         except (TypeError, ValueError):
-            errors["version"] = "must be an integer"
+            errors["version"] = "not_a_number"
     if errors:
         raise Invalid(errors)
     return ArticleInput(title, body, language, visibility, status, category, tags, products, slug,
@@ -212,7 +212,7 @@ def _link_translation(session: Session, article: Article, other: Article | None)
     taken = session.scalar(select(Article.id).where(
         Article.translation_group_id == group, Article.language == article.language, Article.id != article.id))
     if taken is not None or other.language == article.language:
-        raise Invalid({"translation_of": "that article already has a version in this language"})
+        raise Invalid({"translation_of": "translation_taken"}, "That article already has a version in this language.")
     article.translation_group_id = group
 
 
@@ -361,13 +361,13 @@ def compare_versions(session: Session, user: Any, article_id: int, old: int, new
 
 def create_category(session: Session, user: Any, data: dict) -> ArticleCategory:
     require(user, "kb.author")
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     name = _text(data, "name", errors, required=True, max_length=200)
     parent = None
     if data.get("parent") not in (None, ""):
         parent = _category(session, data.get("parent"), errors)
         if parent and parent.parent_id is not None:
-            errors["parent"] = "categories nest one level only: pick a top-level category"
+            errors["parent"] = "nested_too_deep"
     if errors:
         raise Invalid(errors)
     slug = slugify(name)
@@ -531,13 +531,13 @@ def record_view(session: Session, article_id: int) -> None:
 
 def vote(session: Session, user: Any, article: Article, helpful: Any, comment: Any, now: datetime) -> ArticleVote:
     """"Was this helpful?" One vote per signed-in user (a new answer replaces theirs)."""
-    errors = {}
+    errors = FieldErrors()
     if not isinstance(helpful, bool):
-        errors["helpful"] = "must be true or false"
+        errors["helpful"] = "not_true_or_false"
     if comment is not None and not isinstance(comment, str):
-        errors["comment"] = "must be a string"
+        errors["comment"] = "not_text"
     elif comment and len(comment) > MAX_COMMENT:
-        errors["comment"] = f"at most {MAX_COMMENT} characters"
+        errors.add("comment", "too_long", max_length=MAX_COMMENT)
     if errors:
         raise Invalid(errors)
     comment = (comment or "").strip() or None

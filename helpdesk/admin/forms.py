@@ -1,19 +1,20 @@
 """Admin forms (Flask-WTF, CSRF on). The rules are the services' (their error codes are worded by
-admin.wording); the forms carry what was typed back to the page when something is refused."""
+helpdesk.wording); the forms carry what was typed back to the page when something is refused."""
 from __future__ import annotations
+
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-import re
-
 from wtforms import (BooleanField, EmailField, IntegerField, PasswordField, SelectField, SelectMultipleField,
                      StringField, TextAreaField)
 from wtforms.validators import NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
-from wtforms.widgets import CheckboxInput, ListWidget
+from helpdesk.wording import field_problems
 
 
 class ProductForm(FlaskForm):
@@ -31,6 +32,15 @@ class ProductForm(FlaskForm):
         if self.warranty_months.data is not None:
             data["warranty_months"] = self.warranty_months.data
         return data
+
+
+class TagRenameForm(FlaskForm):
+    """A tag's new name (one of the tags page's rows); onto an existing name, the tag merges into it."""
+    name = StringField(_l("Nouveau nom"))
+
+
+class TagDeleteForm(FlaskForm):
+    """Deleting a tag: nothing but the page's CSRF token."""
 
 
 class ProductImportForm(FlaskForm):
@@ -340,15 +350,12 @@ class MoveForm(FlaskForm):
 def place_errors(form: FlaskForm, error) -> None:
     """Word each field code of a refused change next to its field (a code for no field of the form
     goes next to the first one; a form may say where with `field_for(name) -> (field, about)`)."""
-    from helpdesk.admin.wording import field_problem
-
     first = next(iter(form))
-    for name, code in (error.details.get("fields") or {}).items():
+    for name, words in field_problems(error).items():
         if hasattr(form, "field_for"):
             field, about = form.field_for(name)
         else:
             field, about = getattr(form, name, None) or (form.name if hasattr(form, "name") else first), None
-        words = field_problem(code)
         field.errors = list(field.errors or []) + [f"{about} : {words}" if about else words]
 
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from helpdesk.admin.routes import bp
+from helpdesk.admin.wording import error_summary
 from helpdesk.errors import DomainError
 from helpdesk.extensions import db
 from helpdesk.mail import supervision
@@ -46,7 +47,7 @@ def mail_reprocess(inbound_id: int):
         db.session.rollback()
         if error.status in (403, 404):
             raise
-        flash(_("Le message n'a pas pu être traité : %(reason)s", reason=error.message), "error")
+        flash(_("Le message n'a pas pu être traité : %(reason)s", reason=error_summary(error)), "error")
         return redirect(url_for("admin.mail"))
     if row.state == "quarantined":
         flash(_("Le message reste en quarantaine : %(reason)s", reason=row.reason or "—"), "error")

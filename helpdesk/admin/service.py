@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from helpdesk.audit import service as audit
-from helpdesk.errors import Conflict, Invalid, NotFound
+from helpdesk.errors import Conflict, FieldErrors, Invalid, NotFound, report
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, User, utcnow
 from helpdesk.models.customers import SEGMENTS, TACTICAL_SEGMENTS
 from helpdesk.models.sla import SLA_METRICS
@@ -36,7 +36,7 @@ def _name(data: dict, errors: dict, max_length: int = 120) -> str | None:
         errors["name"] = "required"
         return None
     if len(name.strip()) > max_length:
-        errors["name"] = "too_long"
+        report(errors, "name", "too_long", max_length=max_length)
         return None
     return name.strip()
 
@@ -47,7 +47,7 @@ def validate_calendar(data: dict) -> dict:
     unknown_day; holidays_country unknown_country; holidays_subdivision unknown_subdivision;
     closed_days not_a_list/bad_date; openings not_a_list, or openings.<date> as for hours (and
     bad_date, no_hours)."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     name = _name(data, errors)
     timezone = data.get("timezone") or "Europe/Paris"
     if not isinstance(timezone, str) or timezone not in _time_zones():
@@ -207,7 +207,7 @@ def update_calendar(session: Session, calendar: BusinessCalendar, data: dict, no
 
 
 def create_team(session: Session, data: dict, *, actor=None, now: datetime | None = None) -> Team:
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     name = _name(data, errors)
     calendar = None
     if data.get("calendar_id") is not None:
@@ -242,14 +242,14 @@ def update_team(session: Session, actor, team_id: int, data: dict, now: datetime
     team = session.get(Team, team_id)
     if team is None:
         raise NotFound("No such team.")
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     values: dict[str, Any] = {}
     if "name" in data:
         name = data["name"].strip() if isinstance(data["name"], str) else ""
         if not name:
             errors["name"] = "required"
         elif len(name) > 120:
-            errors["name"] = "too_long"
+            errors.add("name", "too_long", max_length=120)
         elif session.scalar(select(Team.id).where(Team.name == name, Team.id != team.id)):
             errors["name"] = "duplicate"
         else:
@@ -306,7 +306,7 @@ def _minutes(value: Any, name: str, errors: dict) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 525_600:
-        errors[f"targets.{name}"] = "out_of_range"
+        report(errors, f"targets.{name}", "out_of_range", min=1, max=525_600)
         return None
     return value
 
@@ -342,8 +342,9 @@ def validate_policy(session: Session, data: dict) -> dict:
     unknown_calendar; conditions not_an_object, conditions.<key> not_a_choice/unknown_team/
     out_of_range/unknown_field; targets not_an_object/no_target, targets.<metric> out_of_range;
     warn_at_percent out_of_range; rank not_a_number; pause_statuses not_a_choice; escalations
-    not_a_list, escalations.<n> bad_escalation/unknown_team/unknown_user; active not_true_or_false."""
-    errors: dict[str, str] = {}
+    not_a_list, escalations.<n> bad_escalation/unknown_team/unknown_user; active not_true_or_false.
+    out_of_range and too_long carry their limits."""
+    errors = FieldErrors()
     name = _name(data, errors)
     calendar_id = data.get("calendar_id")
     if calendar_id is not None and (not _whole(calendar_id) or session.get(BusinessCalendar, calendar_id) is None):
@@ -374,7 +375,7 @@ def validate_policy(session: Session, data: dict) -> dict:
             clean_conditions["team"] = ids if isinstance(value, list) else (ids[0] if ids else None)
         elif key == "min_score":
             if not _whole(value) or not 0 <= value <= 100:
-                errors["conditions.min_score"] = "out_of_range"
+                report(errors, "conditions.min_score", "out_of_range", min=0, max=100)
             clean_conditions[key] = value
         else:
             errors[f"conditions.{key}"] = "unknown_field"
@@ -389,7 +390,7 @@ def validate_policy(session: Session, data: dict) -> dict:
         errors["targets"] = "no_target"
     warn = data.get("warn_at_percent", 80)
     if not _whole(warn) or not 1 <= warn <= 99:
-        errors["warn_at_percent"] = "out_of_range"
+        report(errors, "warn_at_percent", "out_of_range", min=1, max=99)
     rank = data.get("rank", 100)
     if not _whole(rank):
         errors["rank"] = "not_a_number"

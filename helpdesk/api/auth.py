@@ -21,7 +21,7 @@ def create_token():
     email = string_field(data, "email", errors, required=True, max_length=254)
     password = data.get("password")
     if not isinstance(password, str) or not password:
-        errors["password"] = "is required"
+        errors["password"] = "required"
     if errors:
         raise Invalid(errors)
     now = utcnow()

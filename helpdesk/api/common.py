@@ -18,7 +18,7 @@ MAX_LIMIT = 200
 def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 400/415 naming what is wrong with it."""
     if not request.data:
-        raise Invalid({"body": "a JSON object is required"}, message="The request body is empty.", code="malformed_json")
+        raise Invalid({"body": "required"}, message="The request body is empty.", code="malformed_json")
     if not request.is_json:
         from helpdesk.errors import DomainError
 
@@ -28,9 +28,9 @@ def json_body() -> dict[str, Any]:
     try:
         data = json.loads(request.get_data(as_text=True))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid({"body": f"malformed JSON: {exc}"}, message="The request body is not valid JSON.", code="malformed_json")
+        raise Invalid({"body": "malformed_json"}, message=f"The request body is not valid JSON: {exc}.", code="malformed_json")
     if not isinstance(data, dict):
-        raise Invalid({"body": "must be a JSON object"}, message="The request body must be a JSON object.", code="malformed_json")
+        raise Invalid({"body": "not_an_object"}, message="The request body must be a JSON object.", code="malformed_json")
     return data
 
 
@@ -49,9 +49,10 @@ def page_params() -> tuple[int, dict | None]:
     try:
         limit = int(raw_limit)
     except ValueError:
-        raise Invalid({"limit": "must be an integer"})
+        raise Invalid({"limit": "not_a_number"}, "The limit must be an integer.")
     if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid({"limit": f"must be between 1 and {MAX_LIMIT}"})
+        raise Invalid({"limit": "out_of_range"}, f"The limit must be between 1 and {MAX_LIMIT}.",
+                      limits={"limit": {"min": 1, "max": MAX_LIMIT}})
     cursor = request.args.get("cursor")
     return limit, decode_cursor(cursor) if cursor else None
 

@@ -41,7 +41,8 @@ def get_customer(customer_id: int):
     raw = request.args.get("timeline_cursor")
     limit = request.args.get("timeline_limit", "20")
     if not limit.isdigit() or not 1 <= int(limit) <= 200:
-        raise Invalid({"timeline_limit": "must be between 1 and 200"})
+        raise Invalid({"timeline_limit": "out_of_range"}, "The timeline_limit must be between 1 and 200.",
+                      limits={"timeline_limit": {"min": 1, "max": 200}})
     card = customer_card(user, customer_id, now=utcnow(), timeline_limit=int(limit),
                          timeline_cursor=decode_cursor(raw) if raw else None)
     return card_json(card, staff=user.is_staff)

@@ -37,7 +37,8 @@ DESCRIPTION = """The helpdesk's REST API (contract: API.md). JSON in and out, UT
   (a token an admin made with a role scope, at most with that role).
   The telephony webhook has its own secret (`X-CTI-Token`, or in the path for PBX bridges).
 - Errors, always `{"error": {"code", "message", "details"}}`: 400 (details.fields names each bad
-  field), 401, 403, 404, 409 (stale `version` or duplicate), 413, 415, 429 (with `Retry-After`).
+  field with a stable code such as `required` or `too_long`, details.limits the figures some codes
+  refer to, e.g. `{"subject": {"max_length": 300}}`), 401, 403, 404, 409 (stale `version` or duplicate), 413, 415, 429 (with `Retry-After`).
 - Lists: `{"items": [...], "next_cursor": "..." | null}` with `?limit=` (default 50, max 200) and `?cursor=`.
 - Where a request names a team, it accepts the team's id or its unique name.
 - Objects may gain fields: ignore the ones you do not know.

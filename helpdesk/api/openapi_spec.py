@@ -119,9 +119,14 @@ SCHEMAS["Error"] = obj({
                        "forbidden, not_found, conflict, duplicate, rate_limited, ...)", pattern="^[a-z][a-z0-9_]*$"),
         "message": string("A human sentence."),
         "details": obj({
-            "fields": mapping(string(), "For 400 (and some 409): each bad field and what is wrong with it; "
-                                        "nested fields are dotted (targets.resolution_minutes)."),
-        }, "More about the error (e.g. current_version on a stale PATCH); may be empty.", optional=("fields",),
+            "fields": mapping(string(), "For 400 (and some 409): each bad field and a stable snake_case code "
+                                        "for what is wrong with it (required, too_long, not_a_choice, "
+                                        "unknown_team, bad_date, ...; never a sentence); nested fields are "
+                                        "dotted (targets.resolution_minutes)."),
+            "limits": mapping(mapping({}), "For some fields: the figures their code refers to "
+                                           "(too_long: max_length; out_of_range: min, max; not_a_choice: "
+                                           "choices; too_many_tags: max_tags, max_length, ...)."),
+        }, "More about the error (e.g. current_version on a stale PATCH); may be empty.", optional=("fields", "limits"),
             values={}),
     }),
 }, "Every error of the API, whatever the status.")

@@ -20,7 +20,7 @@ def list_products():
     limit, cursor = page_params()
     after = (cursor or {}).get("sku")
     if after is not None and not isinstance(after, str):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     rows, next_sku = products.list_products(db.session, products.parse_filters(request.args), after_sku=after,
                                             limit=limit)
     return {"items": [products.as_json(p) for p in rows],
@@ -66,7 +66,7 @@ def list_audit_events():
     limit, cursor = page_params()
     before = (cursor or {}).get("id")
     if before is not None and (not isinstance(before, int) or isinstance(before, bool)):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     filters = audit.parse_filters(request.args, current_app.config["BABEL_DEFAULT_TIMEZONE"])
     rows, next_id = audit.list_events(db.session, filters, before_id=before, limit=limit)
     return {"items": [audit.as_json(e) for e in rows],

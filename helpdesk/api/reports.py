@@ -25,7 +25,7 @@ def _filters() -> ReportFilters:
     require(api_user(), "reports.view")
     fmt = request.args.get("format")
     if fmt not in (None, "", "json", "csv"):
-        raise Invalid({"format": "must be json or csv"})
+        raise Invalid({"format": "not_a_choice"}, "The format must be json or csv.", limits={"format": {"choices": ["json", "csv"]}})
     return request_filters(db.session)
 
 
@@ -64,7 +64,7 @@ def volume_report():
     filters = _filters()
     table = request.args.get("table") or "days"
     if table not in ("days", "hours"):
-        raise Invalid({"table": "must be days or hours"})
+        raise Invalid({"table": "not_a_choice"}, "The table must be days or hours.", limits={"table": {"choices": ["days", "hours"]}})
     report = volume.volume_report(db.session, filters)
     if wants_csv():
         return csv_download(db.session, "volume" if table == "days" else "hours", filters, report)

@@ -74,7 +74,7 @@ def list_open_follow_ups():
     require(user, "follow_up.list")
     state = request.args.get("state", "open")
     if state != "open":
-        raise Invalid({"state": "only open follow-ups are listed here; a customer's history is at /customers/{id}/follow-ups"})
+        raise Invalid({"state": "not_a_choice"}, "Only open follow-ups are listed here; a customer's history is at /customers/{id}/follow-ups.")
     now = utcnow()
     return {"items": [follow_up_json(f, now) for f in followups.open_follow_ups(db.session, limit=200)], "next_cursor": None}
 

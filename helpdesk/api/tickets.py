@@ -137,7 +137,7 @@ def list_tickets():
     filters = queries.parse_filters(request.args)
     sort = request.args.get("sort", "newest")
     if sort not in ("newest", "sla"):
-        raise Invalid({"sort": "must be newest or sla"})
+        raise Invalid({"sort": "not_a_choice"}, "The sort must be newest or sla.", limits={"sort": {"choices": ["newest", "sla"]}})
     page = queries.queue_page(user, filters, limit=limit, cursor=cursor, sort=sort)
     return {
         "items": [ticket_summary_json(t) for t in page.items],
@@ -157,7 +157,7 @@ def update_ticket(ticket_id: int):
     data = json_body()
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise Invalid({"version": "is required: the version you last read"})
+        raise Invalid({"version": "required"}, "The version you last read is required.")
     changes = {k: v for k, v in data.items() if k != "version"}
     service.update_ticket(db.session, user, ticket_id, changes, utcnow(), expected_version=version,
                           reopen_days=current_app.config["PORTAL_REOPEN_DAYS"])
@@ -198,7 +198,7 @@ def merge_ticket(ticket_id: int):
     data = json_body()
     target = data.get("into_id")
     if not isinstance(target, int):
-        raise Invalid({"into_id": "the id of the ticket to merge into"})
+        raise Invalid({"into_id": "not_an_id"}, "Give the id of the ticket to merge into.")
     queries.get_ticket(user, ticket_id)
     service.merge_tickets(db.session, user, ticket_id, target, utcnow())
     db.session.commit()
@@ -211,7 +211,7 @@ def link_ticket(ticket_id: int):
     data = json_body()
     related = data.get("related_id")
     if not isinstance(related, int):
-        raise Invalid({"related_id": "the id of the related ticket"})
+        raise Invalid({"related_id": "not_an_id"}, "Give the id of the related ticket.")
     service.link_tickets(db.session, user, ticket_id, related, utcnow())
     db.session.commit()
     return {"ticket_id": ticket_id, "related_ids": [t.id for t in service.related_tickets(db.session, ticket_id)]}, 201
@@ -236,7 +236,7 @@ def upload_attachment(ticket_id: int):
     require(user, "ticket.reply", ticket, hide=True)
     upload = request.files.get("file")
     if upload is None:
-        raise Invalid({"file": "send the file as multipart form field 'file'"})
+        raise Invalid({"file": "required"}, "Send the file as the multipart form field 'file'.")
     attachment = store_attachment(
         db.session, _attachments_root(), ticket, user, upload.stream, upload.filename or "",
         current_app.config["ATTACHMENT_MAX_BYTES"], utcnow(),

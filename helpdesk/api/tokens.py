@@ -24,7 +24,7 @@ def list_api_tokens():
     limit, cursor = page_params()
     after = (cursor or {}).get("id")
     if after is not None and (not isinstance(after, int) or isinstance(after, bool)):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     page = api_tokens.list_tokens(db.session, api_user(), after_id=after, limit=limit)
     return {"items": [token_json(t) for t in page.rows],
             "next_cursor": encode_cursor({"id": page.next_after_id}) if page.next_after_id else None}

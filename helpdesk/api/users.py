@@ -44,7 +44,7 @@ def list_users():
     limit, cursor = page_params()
     after = (cursor or {}).get("id")
     if after is not None and (not isinstance(after, int) or isinstance(after, bool)):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     rows, next_id = people.list_people(db.session, actor, people.parse_filters(request.args), after_id=after,
                                        limit=limit, staff_only=False)
     return {"items": [user_json(u) for u in rows], "next_cursor": encode_cursor({"id": next_id}) if next_id else None}

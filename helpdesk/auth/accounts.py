@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from helpdesk.auth import tokens
-from helpdesk.auth.security import hash_password, password_problem, verify_password
+from helpdesk.auth.security import PASSWORD_LIMITS, hash_password, password_problem, verify_password
 from helpdesk.auth.service import awaits_confirmation, find_user_by_email, normalise_email, set_password
 from helpdesk.errors import Invalid
 from helpdesk.mail.outbox import enqueue
@@ -106,9 +106,10 @@ def sign_up(session: Session, form: SignUp, settings: AccountMail, now: datetime
     (the page shown is the same either way)."""
     email = normalise_email(form.email)
     if problem := password_problem(form.password):
-        raise Invalid({"password": problem})
+        raise Invalid({"password": problem}, "The password is refused.", limits={"password": PASSWORD_LIMITS})
     if form.locale not in ("fr", "en"):
-        raise Invalid({"locale": "must be fr or en"})
+        raise Invalid({"locale": "not_a_choice"}, "The language must be fr or en.",
+                      limits={"locale": {"choices": ["fr", "en"]}})
     existing = find_user_by_email(email)
     if existing is not None:
         # Also for an account still waiting for its confirmation: the sign-up does not take it over
@@ -215,7 +216,7 @@ def reset_password(session: Session, token: str, password: str, now: datetime,
     other session and API token of the user ends. The link came to the address, so it also proves it
     (an unconfirmed account is confirmed)."""
     if problem := password_problem(password or ""):
-        raise Invalid({"password": problem})
+        raise Invalid({"password": problem}, "The password is refused.", limits={"password": PASSWORD_LIMITS})
     user = tokens.consume(session, token, purpose, now)
     if not user.active:
         raise tokens.TokenUnknown()
@@ -227,5 +228,5 @@ def reset_password(session: Session, token: str, password: str, now: datetime,
 def change_password(session: Session, user: User, current: str, new: str, now: datetime) -> None:
     """The profile's password change: the current password is required; other sessions end."""
     if not verify_password(user.password_hash, current or ""):
-        raise Invalid({"current_password": "wrong password"}, code="wrong_password")
+        raise Invalid({"current_password": "wrong_password"}, "The current password is wrong.", code="wrong_password")
     set_password(user, new, now)

@@ -26,7 +26,7 @@ def create_person(session: Session, actor, data: Mapping[str, Any], now: datetim
         raise Invalid({"team_ids": "not_a_list_of_ids"})
     for name in ("email", "role", "name", "password", "locale"):
         if data.get(name) is not None and not isinstance(data[name], str):
-            raise Invalid({name: "must be a string"})
+            raise Invalid({name: "not_text"})
     password = data.get("password") or None
     user = create_user(email=data.get("email") or "", role=data.get("role") or "", name=data.get("name"),
                        password=password, team_ids=team_ids, locale=data.get("locale") or "fr", now=now, actor=actor)

@@ -13,6 +13,7 @@ from helpdesk.auth.security import (
     hash_password,
     hash_token,
     new_api_token,
+    PASSWORD_LIMITS,
     password_needs_rehash,
     password_problem,
     scope_role,
@@ -29,7 +30,7 @@ def normalise_email(raw: str, field: str = "email") -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except (EmailNotValidError, AttributeError):
-        raise Invalid({field: "not a valid e-mail address"})
+        raise Invalid({field: "invalid_email"}, "This is not a valid e-mail address.")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -84,7 +85,7 @@ def end_sessions(user: User, now: datetime) -> None:
 def set_password(user: User, password: str, now: datetime) -> None:
     """A new password for the user; every other session and API token ends."""
     if problem := password_problem(password or ""):
-        raise Invalid({"password": problem})
+        raise Invalid({"password": problem}, "The password is refused.", limits={"password": PASSWORD_LIMITS})
     user.password_hash = hash_password(password)
     end_sessions(user, now)
 

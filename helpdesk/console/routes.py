@@ -25,6 +25,7 @@ from helpdesk.promises import rules as promise_rules
 from helpdesk.promises import service as promises
 from helpdesk.tickets import queries, service
 from helpdesk.tickets.attachments import attachments_root, storage_path, store_attachment
+from helpdesk.wording import error_summary, field_problems
 
 bp = Blueprint("console", __name__, template_folder="templates", url_prefix="/console")
 
@@ -58,7 +59,7 @@ def queue():
     except Invalid as error:
         filters = queries.QueueFilters(view="mine")
         page = queries.queue_page(current_user, filters, limit=PAGE_SIZE, cursor=None, sort="sla")
-        problem = "; ".join(f"{k}: {v}" for k, v in error.fields.items())
+        problem = error_summary(error, _filter_labels())
     next_url = None
     if page.next_cursor:
         args = request.args.to_dict(flat=False)
@@ -100,10 +101,31 @@ def bulk():
 
 
 def _describe(error: DomainError) -> str:
-    fields = error.details.get("fields") if isinstance(error.details, dict) else None
-    if fields:
-        return "; ".join(f"{k} : {v}" for k, v in fields.items())
-    return error.message
+    """A refused action in the page's words: each field's code worded after its label."""
+    return error_summary(error, _field_labels())
+
+
+def _field_labels() -> dict[str, str]:
+    return {"status": _("Statut"), "priority": _("Priorité"), "type": _("Type"), "team": _("Équipe"),
+            "assignee_id": _("Agent"), "tags": _("Étiquettes"), "subject": _("Sujet"), "body": _("Message"),
+            "internal": _("Note interne"), "file": _("Fichier"), "ticket_ids": _("Tickets"),
+            "number": _("Numéro de ticket"), "into": _("Numéro de ticket"), "related": _("Numéro de ticket"),
+            "target_id": _("Ticket visé"), "source_id": _("Ce ticket"), "related_id": _("Ticket lié"),
+            "ticket": _("Ticket"), "customer_id": _("Client")}
+
+
+def _filter_labels() -> dict[str, str]:
+    return {"view": _("Vue"), "status": _("Statut"), "priority": _("Priorité"), "team": _("Équipe"),
+            "assignee": _("Agent"), "sla": _("SLA"), "q": _("Recherche"), "customer_id": _("Client"),
+            "product_id": _("Produit"), "cursor": _("Page"), "email": _("E-mail"), "phone": _("Téléphone"),
+            "segment": _("Segment"), "min_score": _("Score minimum"), "max_score": _("Score maximum"),
+            "sort": _("Tri")}
+
+
+def _field_errors(form, error: DomainError, default) -> None:
+    """Each field's worded code next to its field in `form` (or next to `default`)."""
+    for name, words in field_problems(error).items():
+        getattr(form, name, default).errors.append(words)
 
 
 @bp.route("/tickets/new", methods=["GET", "POST"])
@@ -124,8 +146,7 @@ def new_ticket():
             db.session.commit()
         except Invalid as error:
             db.session.rollback()
-            for name, problem in error.fields.items():
-                getattr(form, name, form.subject).errors.append(problem)
+            _field_errors(form, error, form.subject)
         else:
             flash(_("Ticket %(number)s créé.", number=ticket.display_number), "info")
             return redirect(url_for("console.ticket", ticket_id=ticket.id))
@@ -227,8 +248,7 @@ def update_fields(ticket_id: int):
         return _ticket_page(ticket_id, status=409)
     except Invalid as error:
         db.session.rollback()
-        for name, problem in error.fields.items():
-            getattr(form, name, form.status).errors.append(problem)
+        _field_errors(form, error, form.status)
         return _ticket_page(ticket_id, fields_form=form, status=400)
     flash(_("Ticket mis à jour."), "info")
     return redirect(url_for("console.ticket", ticket_id=ticket_id))
@@ -253,8 +273,7 @@ def _promise_data(form: PromiseForm, now) -> dict:
 
 
 def _promise_errors(form: PromiseForm, error: Invalid) -> None:
-    for name, problem in error.fields.items():
-        getattr(form, name, form.what).errors.append(problem)
+    _field_errors(form, error, form.what)
 
 
 @bp.post("/tickets/<int:ticket_id>/promises")
@@ -292,11 +311,11 @@ def cancel_promise(ticket_id: int, promise_id: int):
 def _ticket_by_number(text: str) -> Ticket:
     value = (text or "").strip().lstrip("#")
     if not value.isdigit():
-        raise Invalid({"number": _("numéro de ticket invalide")})
+        raise Invalid({"number": "not_a_number"}, "Not a ticket number.")
     number = int(value)
     found = db.session.scalar(select(Ticket).where((Ticket.number == number) | (Ticket.id == number)).order_by(Ticket.number.is_(None)).limit(1))
     if found is None:
-        raise Invalid({"number": _("aucun ticket %(n)s", n=value)})
+        raise Invalid({"number": "unknown_ticket"}, "No such ticket.")
     return found
 
 
@@ -305,7 +324,7 @@ def merge(ticket_id: int):
     form = MergeForm()
     try:
         if not form.validate_on_submit():
-            raise Invalid({"into": _("indiquez un numéro de ticket")})
+            raise Invalid({"into": "required"}, "A ticket number is required.")
         target = _ticket_by_number(form.into.data)
         service.merge_tickets(db.session, current_user, ticket_id, target.id, utcnow())
         db.session.commit()
@@ -322,7 +341,7 @@ def link(ticket_id: int):
     form = LinkForm()
     try:
         if not form.validate_on_submit():
-            raise Invalid({"related": _("indiquez un numéro de ticket")})
+            raise Invalid({"related": "required"}, "A ticket number is required.")
         other = _ticket_by_number(form.related.data)
         service.link_tickets(db.session, current_user, ticket_id, other.id, utcnow())
         db.session.commit()
@@ -342,9 +361,12 @@ def macro(ticket_id: int):
     except Conflict:
         db.session.rollback()
         flash(_("Ce ticket a été modifié entre-temps ; la réponse type n'a pas été appliquée."), "error")
-    except (DomainError, TypeError, ValueError) as error:
+    except DomainError as error:
         db.session.rollback()
-        flash(_("Réponse type non appliquée : %(reason)s", reason=_describe(error) if isinstance(error, DomainError) else str(error)), "error")
+        flash(_("Réponse type non appliquée : %(reason)s", reason=_describe(error)), "error")
+    except (TypeError, ValueError):
+        db.session.rollback()
+        flash(_("Réponse type non appliquée : choisissez une réponse type dans la liste."), "error")
     else:
         flash(_("Réponse type appliquée."), "info")
     return redirect(url_for("console.ticket", ticket_id=ticket_id) + "#conversation")
@@ -376,7 +398,7 @@ def customers():
         problem = None
     except Invalid as error:
         page = listing.customer_page(current_user, listing.CustomerFilters(), limit=PAGE_SIZE, cursor=None, region=region)
-        problem = "; ".join(f"{k} : {v}" for k, v in error.fields.items())
+        problem = error_summary(error, _filter_labels())
         status = 400
     args = {k: v for k, v in request.args.items() if k != "cursor" and v}
     next_url = (url_for("console.customers", **args, cursor=encode_cursor(page.next_cursor))
@@ -420,8 +442,7 @@ def new_customer():
             db.session.commit()
         except Invalid as error:
             db.session.rollback()
-            for name, problem in error.fields.items():
-                getattr(form, name, form.name).errors.append(problem)
+            _field_errors(form, error, form.name)
         else:
             flash(_("Fiche client créée."), "info")
             return redirect(url_for("console.customer", customer_id=created.id))
@@ -454,7 +475,7 @@ def call_customer(call_id: str):
 
     raw = request.form.get("customer_id", "")
     if not raw.isdigit():
-        raise Invalid({"customer_id": "pick a customer"})
+        raise Invalid({"customer_id": "required"}, "Pick a customer.")
     cti.attach_customer(db.session, call_id, int(raw), utcnow())
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
@@ -503,8 +524,7 @@ def call_ticket(call_id: str):
             db.session.commit()
         except Invalid as error:
             db.session.rollback()
-            for name, problem in error.fields.items():
-                getattr(form, name, form.subject).errors.append(problem)
+            _field_errors(form, error, form.subject)
         else:
             flash(_("Ticket %(number)s créé depuis l'appel.", number=created.display_number), "info")
             return redirect(url_for("console.ticket", ticket_id=created.id))
@@ -535,7 +555,8 @@ def availability():
 
     state = request.form.get("state") or (request.get_json(silent=True) or {}).get("state")
     if state not in AVAILABILITY_STATES:
-        raise Invalid({"state": f"must be one of {', '.join(AVAILABILITY_STATES)}"})
+        raise Invalid({"state": "not_a_choice"}, "The state must be one of " + ", ".join(AVAILABILITY_STATES) + ".",
+                      limits={"state": {"choices": list(AVAILABILITY_STATES)}})
     current_user.availability = state
     emit_after_commit(db.session, "presence", {"user_id": current_user.id, "name": current_user.name, "availability": state}, [STAFF_ROOM])
     db.session.commit()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from helpdesk.errors import Invalid
+from helpdesk.errors import FieldErrors, Invalid, report
 
 EVENTS = ("newCall", "answer", "hangup")
 
@@ -29,37 +29,37 @@ class CallEvent:
 def _text(value, name: str, errors: dict, *, required: bool = False, max_length: int = 128) -> str | None:
     if value is None or value == "":
         if required:
-            errors[name] = "is required"
+            errors[name] = "required"
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        errors[name] = "must be a string"
+        errors[name] = "not_text"
         return None
     value = value.strip()
     if len(value) > max_length:
-        errors[name] = f"at most {max_length} characters"
+        report(errors, name, "too_long", max_length=max_length)
         return None
     return value or None
 
 
 def parse_native(data: dict) -> CallEvent:
     """`{event, call_id, from, to, direction, agent_email?, team?, cause?}` (API.md)."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     event = data.get("event")
     if event not in EVENTS:
-        errors["event"] = f"must be one of {', '.join(EVENTS)}"
+        errors.add("event", "not_a_choice", choices=list(EVENTS))
     call_id = _text(data.get("call_id"), "call_id", errors, required=True)
     from_number = _text(data.get("from"), "from", errors, max_length=64)
     to_number = _text(data.get("to"), "to", errors, max_length=64)
     direction = data.get("direction") or "in"
     if direction not in ("in", "out"):
-        errors["direction"] = "must be in or out"
+        errors.add("direction", "not_a_choice", choices=["in", "out"])
     agent = _text(data.get("agent_email"), "agent_email", errors, max_length=254)
     team = _text(data.get("team"), "team", errors, max_length=120)
     cause = _text(data.get("cause"), "cause", errors, max_length=64)
     if event == "newCall" and not (from_number if direction == "in" else to_number):
-        errors["from" if direction == "in" else "to"] = "is required for a new call"
+        errors["from" if direction == "in" else "to"] = "required"
     if errors:
         raise Invalid(errors)
     return CallEvent(event, call_id, from_number, to_number, direction, agent, team, cause)
@@ -75,14 +75,14 @@ def parse_compat(values: dict[str, list[str]]) -> CallEvent:
                 return found[0]
         return None
 
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     event = first("event")
     if event not in EVENTS:
-        errors["event"] = f"must be one of {', '.join(EVENTS)}"
+        errors.add("event", "not_a_choice", choices=list(EVENTS))
     call_id = _text(first("callId", "call_id"), "callId", errors, required=True)
     direction = {"in": "in", "inbound": "in", "out": "out", "outbound": "out"}.get((first("direction") or "in").lower())
     if direction is None:
-        errors["direction"] = "must be in or out"
+        errors.add("direction", "not_a_choice", choices=["in", "out", "inbound", "outbound"])
         direction = "in"
     users = tuple(u.strip() for u in (values.get("user[]") or values.get("user") or []) if isinstance(u, str) and u.strip())
     if errors:

@@ -201,7 +201,7 @@ def attach_customer(session: Session, call_id: str, customer_id: int, now: datet
     """The agent says who is calling (several matched, or a new customer was just created)."""
     call = get_call(session, call_id)
     if session.get(Customer, customer_id) is None:
-        raise Invalid({"customer_id": "no such customer"})
+        raise Invalid({"customer_id": "unknown_customer"}, "No such customer.")
     call.customer_id = customer_id
     if customer_id not in (call.customer_ids or []):
         call.customer_ids = [*(call.customer_ids or []), customer_id]
@@ -212,7 +212,7 @@ def attach_customer(session: Session, call_id: str, customer_id: int, now: datet
 
 def save_notes(session: Session, call_id: str, notes: str) -> CallLog:
     if not isinstance(notes, str) or len(notes) > 4000:
-        raise Invalid({"notes": "at most 4000 characters"})
+        raise Invalid({"notes": "too_long"}, "The notes have at most 4000 characters.", limits={"notes": {"max_length": 4000}})
     call = get_call(session, call_id)
     call.notes = notes
     return call
@@ -225,7 +225,7 @@ def ticket_from_call(session: Session, actor: User, call_id: str, data: dict, no
     call = get_call(session, call_id)
     customer_id = data.get("customer_id") or call.customer_id
     if customer_id is None:
-        raise Invalid({"customer_id": "say who called first (pick or create the customer)"})
+        raise Invalid({"customer_id": "required"}, "Say who called first (pick or create the customer).")
     ticket = tickets.create_ticket(session, actor, {**data, "customer_id": customer_id, "channel": "phone"}, now, channel="phone")
     call.ticket_id = ticket.id
     call.customer_id = customer_id
@@ -244,7 +244,7 @@ def link_call_to_ticket(session: Session, actor: User, call_id: str, ticket_id: 
     call = get_call(session, call_id)
     ticket = session.get(Ticket, ticket_id)
     if ticket is None:
-        raise Invalid({"ticket": "no such ticket"})
+        raise Invalid({"ticket": "unknown_ticket"}, "No such ticket.")
     call.ticket_id = ticket.id
     _sync_interactions(session, call)
     if call.notes and call.notes.strip():

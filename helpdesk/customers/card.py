@@ -269,9 +269,9 @@ def _follow_up_cursor(cursor: dict) -> tuple[datetime, int]:
         at = datetime.fromisoformat(cursor["at"])
         last_id = cursor["id"]
     except (KeyError, TypeError, ValueError):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     if at.tzinfo is None or not isinstance(last_id, int):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     return at, last_id
 
 
@@ -281,7 +281,7 @@ def _cursor(cursor: dict) -> tuple[datetime, str, int]:
         kind = str(cursor["kind"])
         last_id = int(cursor["id"])
     except (KeyError, TypeError, ValueError):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     if at.tzinfo is None:
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     return at, kind, last_id

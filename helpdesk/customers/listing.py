@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.customers.phones import normalise_phone
-from helpdesk.errors import Invalid
+from helpdesk.errors import FieldErrors, Invalid
 from helpdesk.extensions import db
 from helpdesk.models import Customer, CustomerEmail, CustomerPhone, Ticket
 from helpdesk.models.customers import TACTICAL_SEGMENTS
@@ -21,7 +21,7 @@ from helpdesk.permissions import may, scope_customers
 # score or no contact yet, listed after the others) are ordered by id.
 SORTS = ("name", "score", "last_contact")
 MAX_QUERY_CHARS = 200
-BAD_CURSOR = "is not a cursor this API returned"
+BAD_CURSOR = "bad_cursor"
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,12 @@ class CustomerPage:
 
 def parse_filters(args: Mapping[str, str], *, region: str) -> CustomerFilters:
     """Filters from query-string arguments (empty ones ignored); every bad one is named at once."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
 
     def text(name: str) -> str | None:
         value = (args.get(name) or "").strip()
         if len(value) > MAX_QUERY_CHARS:
-            errors[name] = f"at most {MAX_QUERY_CHARS} characters"
+            errors.add(name, "too_long", max_length=MAX_QUERY_CHARS)
         return value or None
 
     q, email, raw_phone = text("q"), text("email"), text("phone")
@@ -69,25 +69,25 @@ def parse_filters(args: Mapping[str, str], *, region: str) -> CustomerFilters:
     if raw_phone and "phone" not in errors:
         phone = normalise_phone(raw_phone, region)
         if phone is None:
-            errors["phone"] = "not a phone number"
+            errors["phone"] = "not_a_phone"
     segment = text("segment")
     if segment is not None and segment not in TACTICAL_SEGMENTS:
-        errors["segment"] = f"must be one of {', '.join(TACTICAL_SEGMENTS)}"
+        errors.add("segment", "not_a_choice", choices=list(TACTICAL_SEGMENTS))
     scores = {}
     for name in ("min_score", "max_score"):
         raw = text(name)
         if raw is None:
             scores[name] = None
         elif not raw.isdigit() or not 0 <= int(raw) <= 100:
-            errors[name] = "must be an integer between 0 and 100"
+            errors.add(name, "out_of_range", min=0, max=100)
         else:
             scores[name] = int(raw)
     low, high = scores.get("min_score"), scores.get("max_score")
     if low is not None and high is not None and low > high:
-        errors["min_score"] = "must not be greater than max_score"
+        errors["min_score"] = "min_above_max"
     sort = text("sort") or "name"
     if sort not in SORTS:
-        errors["sort"] = f"must be one of {', '.join(SORTS)}"
+        errors.add("sort", "not_a_choice", choices=list(SORTS))
     if errors:
         raise Invalid(errors)
     return CustomerFilters(q=q, email=email.lower() if email else None, phone=phone, segment=segment,

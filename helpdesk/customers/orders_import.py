@@ -30,13 +30,22 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from helpdesk.customers.orders import OrderFields, parse_order
+from helpdesk.customers.orders import DATE_FORMATS, MAX_REFERENCE, OrderFields, parse_order
 from helpdesk.errors import Invalid
 from helpdesk.models import Customer, CustomerEmail, Order
 
 COLUMNS = ("customer_email", "customer_external_id", "reference", "ordered_at", "amount", "currency")
 REQUIRED = ("reference", "ordered_at", "amount")
 REASONS = {"amount": "bad amount", "ordered_at": "bad date", "currency": "bad currency", "reference": "bad reference"}
+# The report is for whoever runs the import (in English, like the rest of the command line): parse_order's codes in words.
+CODE_WORDS = {
+    "not_an_amount": "must be a positive amount",
+    "not_a_currency": "must be a 3-letter currency code",
+    "bad_date": f"must be {DATE_FORMATS}",
+    "no_utc_offset": "must carry a UTC offset, e.g. 2026-03-01T10:00:00+01:00",
+    "not_text": "must be text",
+    "too_long": f"must be text of at most {MAX_REFERENCE} characters",
+}
 KEEP_REJECTS = 200  # rejected lines kept for the printed report; --rejects writes them all
 
 
@@ -68,7 +77,8 @@ def read_order_lines(stream: TextIO) -> Iterator[tuple[int, dict[str, str]]]:
     if "customer_email" not in names and "customer_external_id" not in names:
         missing.append("customer_email or customer_external_id")
     if missing:
-        raise Invalid({"columns": "missing " + ", ".join(missing)})
+        raise Invalid({"columns": "missing_columns"}, "The header is missing " + ", ".join(missing) + ".",
+                      limits={"columns": {"missing": missing}})
     reader = csv.DictReader(stream, fieldnames=names, delimiter=delimiter)
     for record in reader:
         yield reader.line_num + 1, {k: (v or "").strip() for k, v in record.items() if k in COLUMNS}
@@ -170,11 +180,11 @@ def _parse(number: int, data: dict[str, str]) -> _Line:
     try:
         fields = parse_order(data, reference_required=True)
     except Invalid as error:
-        for name, message in error.fields.items():
+        for name, code in error.fields.items():
             if name == "reference" and not data.get("reference"):
                 problems.append("missing reference")
             else:
-                problems.append(f"{REASONS.get(name, name)}: {message}")
+                problems.append(f"{REASONS.get(name, name)}: {CODE_WORDS.get(code, code)}")
     if not data.get("customer_email") and not data.get("customer_external_id"):
         problems.insert(0, "no customer_email or customer_external_id")
     return _Line(number, data, fields, tuple(problems))

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from helpdesk.auth.service import normalise_email
 from helpdesk.customers.orders import parse_order
 from helpdesk.customers.phones import normalise_phone
-from helpdesk.errors import Conflict, Invalid, NotFound
+from helpdesk.errors import Conflict, FieldErrors, Invalid, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Customer, CustomerEmail, CustomerPhone, CustomerProduct, Order, Organization, Product, utcnow
 from helpdesk.models.customers import CHANNELS, LIFECYCLE_STAGES, SEGMENTS
@@ -29,7 +29,7 @@ def search_customers(user, *, q: str | None, email: str | None, phone: str | Non
     if phone:
         number = normalise_phone(phone, region)
         if number is None:
-            raise Invalid({"phone": "not a phone number"})
+            raise Invalid({"phone": "not_a_phone"}, "This is not a phone number.")
         stmt = stmt.where(Customer.id.in_(select(CustomerPhone.customer_id).where(CustomerPhone.number == number)))
     if q:
         like = f"%{q.strip().lower()}%"
@@ -38,23 +38,27 @@ def search_customers(user, *, q: str | None, email: str | None, phone: str | Non
     return list(db.session.scalars(stmt.order_by(Customer.name, Customer.id).limit(limit)))
 
 
+MAX_NAME = 200
+MAX_NOTES = 4000
+MAX_PRODUCT_TEXT = 100
+
 CUSTOMER_FIELDS = ("name", "email", "phone", "phones", "organization", "language", "preferred_channel", "segment",
                    "lifecycle_stage", "notes", "consent_email", "consent_sms", "consent_surveys")
 
 
 def _customer_values(data: dict, region: str, *, partial: bool) -> dict:
     """Checked values for the fields present in `data` (all required ones when not partial)."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     values: dict = {}
     unknown = set(data) - set(CUSTOMER_FIELDS)
     for name in unknown:
-        errors[name] = "unknown field"
+        errors[name] = "unknown_field"
     if "name" in data or not partial:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
-            errors["name"] = "is required"
-        elif len(name) > 200:
-            errors["name"] = "at most 200 characters"
+            errors["name"] = "required"
+        elif len(name) > MAX_NAME:
+            errors.add("name", "too_long", max_length=MAX_NAME)
         else:
             values["name"] = name.strip()
     if "email" in data:
@@ -70,52 +74,54 @@ def _customer_values(data: dict, region: str, *, partial: bool) -> dict:
             raw_phones.append(("phone", data["phone"]))
         if data.get("phones") is not None:
             if not isinstance(data["phones"], list):
-                errors["phones"] = "must be a list of phone numbers"
+                errors["phones"] = "must_be_list"
             else:
                 raw_phones.extend(("phones", p) for p in data["phones"])
         numbers: list[str] = []
         for field_name, raw in raw_phones:
             number = normalise_phone(raw, region) if isinstance(raw, str) else None
             if number is None:
-                errors[field_name] = f"not a phone number: {raw!r}"
+                errors[field_name] = "not_a_phone"
             elif number not in numbers:
                 numbers.append(number)
         values["phones"] = numbers
     if "language" in data or not partial:
         language = data.get("language") or "fr"
         if language not in ("fr", "en"):
-            errors["language"] = "must be fr or en"
+            errors.add("language", "not_a_choice", choices=["fr", "en"])
         values["language"] = language
     if "preferred_channel" in data:
         channel = data["preferred_channel"]
         if channel is not None and channel not in CHANNELS:
-            errors["preferred_channel"] = f"must be one of {', '.join(CHANNELS)}"
+            errors.add("preferred_channel", "not_a_choice", choices=list(CHANNELS))
         values["preferred_channel"] = channel
     if "segment" in data or not partial:
         segment = data.get("segment") or "standard"
         if segment not in SEGMENTS:
-            errors["segment"] = f"must be one of {', '.join(SEGMENTS)}"
+            errors.add("segment", "not_a_choice", choices=list(SEGMENTS))
         values["segment"] = segment
     if "lifecycle_stage" in data:
         if data["lifecycle_stage"] not in LIFECYCLE_STAGES:
-            errors["lifecycle_stage"] = f"must be one of {', '.join(LIFECYCLE_STAGES)}"
+            errors.add("lifecycle_stage", "not_a_choice", choices=list(LIFECYCLE_STAGES))
         values["lifecycle_stage"] = data["lifecycle_stage"]
     if "notes" in data:
         notes = data["notes"]
-        if notes is not None and (not isinstance(notes, str) or len(notes) > 4000):
-            errors["notes"] = "must be text of at most 4000 characters"
+        if notes is not None and not isinstance(notes, str):
+            errors["notes"] = "not_text"
+        elif notes is not None and len(notes) > MAX_NOTES:
+            errors.add("notes", "too_long", max_length=MAX_NOTES)
         values["notes"] = notes
     for flag in ("consent_email", "consent_sms", "consent_surveys"):
         if flag in data:
             if not isinstance(data[flag], bool):
-                errors[flag] = "must be true or false"
+                errors[flag] = "not_true_or_false"
             values[flag] = data[flag]
     if "organization" in data:
         org_name = data["organization"]
         values["organization"] = None
         if org_name is not None:
             if not isinstance(org_name, str) or not org_name.strip():
-                errors["organization"] = "must be an organization name"
+                errors["organization"] = "required"
             else:
                 organization = db.session.scalar(select(Organization).where(Organization.name == org_name.strip()))
                 values["organization"] = organization or Organization(name=org_name.strip())
@@ -151,22 +157,24 @@ def _date(value, name: str, errors: dict):
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        errors[name] = "must be a date YYYY-MM-DD"
+        errors[name] = "bad_date"
         return None
 
 
 def add_product(customer: Customer, data: dict) -> CustomerProduct:
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     sku = data.get("sku")
     product = db.session.scalar(select(Product).where(Product.sku == sku)) if isinstance(sku, str) else None
     if product is None:
-        errors["sku"] = "no product with this SKU"
+        errors["sku"] = "unknown_product"
     purchased = _date(data.get("purchased_at"), "purchased_at", errors)
     warranty = _date(data.get("warranty_until"), "warranty_until", errors)
     contract = _date(data.get("contract_until"), "contract_until", errors)
     for name in ("serial", "plan"):
-        if data.get(name) is not None and (not isinstance(data[name], str) or len(data[name]) > 100):
-            errors[name] = "must be text of at most 100 characters"
+        if data.get(name) is not None and not isinstance(data[name], str):
+            errors[name] = "not_text"
+        elif data.get(name) is not None and len(data[name]) > MAX_PRODUCT_TEXT:
+            errors.add(name, "too_long", max_length=MAX_PRODUCT_TEXT)
     if errors:
         raise Invalid(errors)
     if warranty is None and purchased is not None and product.warranty_months:
@@ -199,5 +207,5 @@ def add_order(customer: Customer, data: dict, now: datetime | None = None) -> Or
 
 
 def _duplicate_order() -> Conflict:
-    return Conflict("An order with this reference already exists.", {"fields": {"reference": "already imported"}},
+    return Conflict("An order with this reference already exists.", {"fields": {"reference": "duplicate"}},
                     code="duplicate")

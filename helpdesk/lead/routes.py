@@ -16,6 +16,7 @@ from helpdesk.models import User, utcnow
 from helpdesk.permissions import require
 from helpdesk.surveys import followups
 from helpdesk.tickets import service as tickets
+from helpdesk.wording import error_summary
 from knowledge_base.misses import missing_articles
 from knowledge_base.service import deflection_by_article, deflection_stats
 
@@ -77,8 +78,7 @@ def assign(ticket_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        fields = error.details.get("fields") if isinstance(error.details, dict) else None
-        flash("; ".join(str(v) for v in fields.values()) if fields else error.message, "error")
+        flash(error_summary(error), "error")
     else:
         flash(_("Ticket réassigné."), "info")
     return redirect(url_for("lead.dashboard"))

@@ -13,6 +13,7 @@ from helpdesk.macros.forms import CannedResponseForm
 from helpdesk.models import Team, utcnow
 from helpdesk.permissions import require
 from helpdesk.tickets.lifecycle import PLACEHOLDERS
+from helpdesk.wording import field_problems
 
 bp = Blueprint("macros", __name__, template_folder="templates", url_prefix="/lead/macros")
 
@@ -63,8 +64,8 @@ def _edit(macro_id: int | None):
             saved = service.save_macro(db.session, current_user, macro_id, form.data_for_service(), utcnow())
         except Invalid as error:
             db.session.rollback()
-            for name, code in error.fields.items():
-                getattr(form, name, form.title).errors.append(_explain(code, error.details))
+            for name, words in field_problems(error, {"duplicate": _("Une autre réponse type porte déjà ce titre.")}).items():
+                getattr(form, name, form.title).errors.append(words)
         else:
             db.session.commit()
             flash(_("Réponse type « %(title)s » enregistrée.", title=saved.title), "info")
@@ -73,14 +74,3 @@ def _edit(macro_id: int | None):
         status = 400
     return render_template("macros/edit.html", form=form, macro=macro, placeholders=PLACEHOLDERS), status
 
-
-def _explain(code: str, details: dict) -> str:
-    """The service's error code for a field, as the page's language says it."""
-    if code == "unknown_placeholder":
-        return _("Champ inconnu : %(unknown)s. Champs possibles : %(available)s.",
-                 unknown=", ".join("{{ %s }}" % n for n in details.get("unknown_placeholders", ())),
-                 available=", ".join("{{ %s }}" % n for n in details.get("placeholders", ())))
-    known = {"duplicate": _("Une autre réponse type porte déjà ce titre."), "unknown_team": _("Équipe inconnue."),
-             "required": _("Champ obligatoire."), "too_long": _("Ce texte est trop long."),
-             "not_a_choice": _("Valeur non proposée.")}
-    return known.get(code, _("Valeur refusée."))

@@ -49,10 +49,13 @@ def save_macro(session: Session, actor: User, macro_id: int | None, data: dict[s
     macro = get_macro(session, actor, macro_id) if macro_id is not None else None
     values, errors = _validate(session, data, macro)
     if errors:
-        error = Invalid(errors, message="Some fields of the canned response are invalid.")
+        limits = {}
         if errors.get("body") == "unknown_placeholder":
-            error.details["unknown_placeholders"] = unknown_placeholders(values["body"])
-            error.details["placeholders"] = list(PLACEHOLDERS)
+            limits["body"] = {"unknown": unknown_placeholders(values["body"]), "available": list(PLACEHOLDERS)}
+        error = Invalid(errors, message="Some fields of the canned response are invalid.", limits=limits)
+        if "body" in limits:
+            error.details["unknown_placeholders"] = limits["body"]["unknown"]
+            error.details["placeholders"] = limits["body"]["available"]
         raise error
     before = None if macro is None else {name: getattr(macro, name) for name in values}
     if macro is None:

@@ -33,6 +33,7 @@ from helpdesk.portal.account_forms import (
     SignupForm,
 )
 from helpdesk.portal.routes import bp
+from helpdesk.wording import field_problems
 
 account_bp = Blueprint("account", __name__, template_folder="templates")
 # The account e-mails' templates (helpdesk/mail/templates/mail/...), found by render_template.
@@ -78,10 +79,11 @@ def _settings() -> accounts.AccountMail:
 
 
 def _field_errors(form, error: Invalid, messages: dict[str, str]) -> None:
-    """Put a service's refusals next to the fields they name (in the page's words)."""
-    for name, problem in error.fields.items():
+    """Put a service's refusals next to the fields they name (in the page's words: `messages` by field,
+    else the words for the code)."""
+    for name, words in field_problems(error).items():
         field = getattr(form, name, None) or getattr(form, "email", None)
-        field.errors = list(field.errors) + [messages.get(name, problem)]
+        field.errors = list(field.errors) + [messages.get(name, words)]
 
 
 def _link_problem(error: tokens.TokenUnknown | tokens.TokenExpired | tokens.TokenUsed, purpose: str):
@@ -277,7 +279,7 @@ def profile():
                     entry.errors = list(entry.errors) + [_("Ce numéro de téléphone n'est pas valide.")]
                 else:
                     field = getattr(form, name, form.name)
-                    field.errors = list(field.errors) + [_("Cette valeur n'est pas acceptée.")]
+                    field.errors = list(field.errors) + [field_problems(error)[name]]
         else:
             flash(_("Votre profil est enregistré.") if not changed else
                   _("Votre profil est enregistré ; vos choix de consentement sont datés ci-dessous."), "info")
@@ -296,7 +298,7 @@ def change_password():
             db.session.commit()
         except Invalid as error:
             db.session.rollback()
-            if "current_password" in error.fields:
+            if error.fields.get("current_password") == "wrong_password":
                 password_form.current_password.errors = [_("Ce n'est pas votre mot de passe actuel.")]
             else:
                 password_form.password.errors = [_("Ce mot de passe n'est pas accepté.")]

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from helpdesk.auth.accounts import apply_consents, customer_for_verified_email
 from helpdesk.customers.phones import normalise_phone
-from helpdesk.errors import Invalid
+from helpdesk.errors import FieldErrors, Invalid
 from helpdesk.models import ConsentEvent, Customer, CustomerPhone, User
 from helpdesk.models.customers import CONSENTS
 
 # The channels a customer can be reached on (not "api": that is how systems talk to us).
 PREFERRED_CHANNELS = ("email", "phone", "portal")
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -36,35 +37,35 @@ def profile_customer(session: Session, user: User, now: datetime) -> Customer:
     proved address."""
     if user.customer is None:
         if user.email_verified_at is None:
-            raise Invalid({"email": "not verified"})
+            raise Invalid({"email": "not_verified"}, "The e-mail address is not verified.")
         user.customer = customer_for_verified_email(session, user, now)
     return user.customer
 
 
 def update_profile(session: Session, user: User, change: ProfileChange, region: str, now: datetime) -> list[ConsentEvent]:
     """Apply the profile form; every bad field is reported at once (`phones.N` for the N-th number)."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     name = (change.name or "").strip()
     if not name:
-        errors["name"] = "is required"
-    elif len(name) > 200:
-        errors["name"] = "at most 200 characters"
+        errors["name"] = "required"
+    elif len(name) > MAX_NAME:
+        errors.add("name", "too_long", max_length=MAX_NAME)
     if change.locale not in ("fr", "en"):
-        errors["locale"] = "must be fr or en"
+        errors.add("locale", "not_a_choice", choices=["fr", "en"])
     if change.preferred_channel is not None and change.preferred_channel not in PREFERRED_CHANNELS:
-        errors["preferred_channel"] = f"must be one of {', '.join(PREFERRED_CHANNELS)}"
+        errors.add("preferred_channel", "not_a_choice", choices=list(PREFERRED_CHANNELS))
     numbers: list[str] = []
     for index, raw in enumerate(change.phones):
         if not (raw or "").strip():
             continue
         number = normalise_phone(raw, region)
         if number is None:
-            errors[f"phones.{index}"] = "not a phone number"
+            errors[f"phones.{index}"] = "not_a_phone"
         elif number not in numbers:
             numbers.append(number)
     unknown = set(change.consents) - set(CONSENTS)
     if unknown:
-        errors["consents"] = f"unknown consent: {', '.join(sorted(unknown))}"
+        errors.add("consents", "not_a_choice", choices=sorted(CONSENTS))
     if errors:
         raise Invalid(errors)
     customer = profile_customer(session, user, now)

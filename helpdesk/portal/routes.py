@@ -18,6 +18,7 @@ from helpdesk.surveys import rules
 from helpdesk.surveys import service as surveys
 from helpdesk.tickets import queries
 from helpdesk.tickets.attachments import attachments_root, storage_path
+from helpdesk.wording import error_summary, field_problems
 from knowledge_base import misses
 from knowledge_base.service import record_submission
 
@@ -56,14 +57,15 @@ def _attach_errors(field, error: portal.UploadsRefused) -> None:
 
 def _field_errors(form, error: Invalid) -> None:
     """A service's field errors, in the customer's words, next to their field."""
-    words = {
-        "product_id": _("Choisissez un de vos produits, ou « Autre »."),
-        "subject": _("Indiquez le sujet de votre demande."),
-        "body": _("Décrivez votre demande."),
+    own_words = {
+        ("subject", "required"): _("Indiquez le sujet de votre demande."),
+        ("body", "required"): _("Décrivez votre demande."),
     }
-    for name, problem in error.fields.items():
+    for name, words in field_problems(error).items():
+        if name == "product_id":
+            words = _("Choisissez un de vos produits, ou « Autre ».")
         field = getattr(form, name, None) or form.body
-        field.errors = list(field.errors or []) + [words.get(name, str(problem))]
+        field.errors = list(field.errors or []) + [own_words.get((name, error.fields[name]), words)]
 
 
 @bp.route("")
@@ -109,7 +111,7 @@ def new_request():
             _field_errors(form, error)
         except DomainError as error:
             db.session.rollback()
-            form.attachments.errors = list(form.attachments.errors or []) + [error.message]
+            form.attachments.errors = list(form.attachments.errors or []) + [error_summary(error)]
         else:
             return redirect(url_for("portal.submitted", ticket_id=ticket.id))
     status = 400 if request.method == "POST" else 200
@@ -173,7 +175,7 @@ def answer_survey(ticket_id: int):
     except Invalid as error:
         db.session.rollback()
         values = rules.typed_values(request.form)
-        return ticket(ticket_id, status=400, survey_errors=error.fields, survey_values=values)
+        return ticket(ticket_id, status=400, survey_errors=field_problems(error), survey_values=values)
     flash(_("Merci pour votre avis !"), "info")
     return redirect(url_for("portal.ticket", ticket_id=ticket_id))
 

@@ -199,7 +199,7 @@ def change_request_status(session: Session, actor: User, ticket: Ticket, wanted:
                           now: datetime) -> Ticket:
     """"My problem is solved" (closed) or "reopen" (within the window)."""
     if wanted not in ("closed", "open"):
-        raise Invalid({"status": "must be closed or open"})
+        raise Invalid({"status": "not_a_choice"}, "The status must be closed or open.")
     if wanted == "open" and not may_reopen(ticket, now, reopen_days):
         raise Invalid({"status": REOPEN_WINDOW_PASSED}, code=REOPEN_WINDOW_PASSED)
     return tickets.update_ticket(session, actor, ticket.id, {"status": wanted}, now, expected_version=None)

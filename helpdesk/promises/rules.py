@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
+from helpdesk.errors import FieldErrors
+
 PENDING, KEPT, BROKEN, CANCELLED = "pending", "kept", "broken", "cancelled"
 STATES = (PENDING, KEPT, BROKEN, CANCELLED)
 KEPT_BY = ("reply", "call")
@@ -44,20 +46,21 @@ class PromiseTerms:
 
 
 def parse_due_at(value: Any, local_zone: tzinfo | None = None) -> tuple[datetime | None, str | None]:
-    """(instant, problem): an aware datetime or an ISO 8601 text. A time without offset is read in
-    `local_zone` (a form's date-time field), and refused when there is none (the API wants an offset)."""
+    """(instant, problem code): an aware datetime or an ISO 8601 text. A time without offset is read in
+    `local_zone` (a form's date-time field), and refused when there is none (the API wants an offset).
+    The codes: required, bad_date, no_utc_offset."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        return None, "is required"
+        return None, "required"
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            return None, "must be an ISO 8601 date-time, e.g. 2026-12-03T10:00:00+01:00"
+            return None, "bad_date"
     if not isinstance(value, datetime):
-        return None, "must be an ISO 8601 date-time"
+        return None, "bad_date"
     if value.tzinfo is None or value.utcoffset() is None:
         if local_zone is None:
-            return None, "must include a UTC offset, e.g. 2026-12-03T10:00:00+01:00"
+            return None, "no_utc_offset"
         value = value.replace(tzinfo=local_zone)
     return value, None
 
@@ -68,29 +71,30 @@ def warn_time(made_at: datetime, due_at: datetime) -> datetime:
 
 
 def check_promise(what: Any, due_at: Any, now: datetime,
-                  local_zone: tzinfo | None = None) -> tuple[PromiseTerms | None, dict[str, str]]:
-    """The terms of a promise made `now`, or None with each problem by field ("what", "due_at")."""
-    errors: dict[str, str] = {}
+                  local_zone: tzinfo | None = None) -> tuple[PromiseTerms | None, FieldErrors]:
+    """The terms of a promise made `now`, or None with each problem by field ("what", "due_at") as a
+    code: required, not_text, too_long, bad_date, no_utc_offset, too_soon, too_far_ahead (with their limits)."""
+    errors = FieldErrors()
     text = None
     if what is None or (isinstance(what, str) and not what.strip()):
-        errors["what"] = "is required: what was promised"
+        errors["what"] = "required"
     elif not isinstance(what, str):
-        errors["what"] = "must be a string"
+        errors["what"] = "not_text"
     elif len(" ".join(what.split())) > MAX_WHAT:
-        errors["what"] = f"at most {MAX_WHAT} characters"
+        errors.add("what", "too_long", max_length=MAX_WHAT)
     else:
         text = " ".join(what.split())
     due, problem = parse_due_at(due_at, local_zone)
     if problem:
         errors["due_at"] = problem
     elif due < now + MIN_AHEAD:
-        errors["due_at"] = f"must be at least {int(MIN_AHEAD.total_seconds() // 60)} minutes in the future"
+        errors.add("due_at", "too_soon", min_minutes=int(MIN_AHEAD.total_seconds() // 60))
     elif due > now + MAX_AHEAD:
-        errors["due_at"] = f"at most {MAX_AHEAD.days} days ahead"
+        errors.add("due_at", "too_far_ahead", max_days=MAX_AHEAD.days)
     if errors:
         return None, errors
     due = due.astimezone(now.tzinfo) if now.tzinfo else due
-    return PromiseTerms(text, due, warn_time(now, due)), {}
+    return PromiseTerms(text, due, warn_time(now, due)), FieldErrors()
 
 
 def quick_due(choice: str, now: datetime, zone: tzinfo) -> datetime | None:

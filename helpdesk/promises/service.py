@@ -99,9 +99,9 @@ def make_promise(session: Session, actor: User, ticket_id: int, data: dict, now:
     terms, errors = rules.check_promise(data.get("what"), data.get("due_at"), now)
     owner = _owner(session, actor, data.get("owner_id", None), errors)
     if ticket.merged_into_id is not None:
-        errors["ticket"] = "is merged into another ticket: promise on that one"
+        errors["ticket"] = "merged_ticket"
     if call_id is not None and session.get(CallLog, call_id) is None:
-        errors["call_id"] = "no such call"
+        errors["call_id"] = "unknown_call"
     if errors:
         raise Invalid(errors)
     promise = Promise(
@@ -124,11 +124,11 @@ def _owner(session: Session, actor: User, value: Any, errors: dict) -> User:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
-        errors["owner_id"] = "must be a user id"
+        errors["owner_id"] = "not_an_id"
         return actor
     owner = session.get(User, value)
     if owner is None or not owner.active or not owner.is_staff:
-        errors["owner_id"] = "no such agent"
+        errors["owner_id"] = "unknown_user"
         return actor
     return owner
 

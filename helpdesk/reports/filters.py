@@ -31,11 +31,12 @@ FILTER_NAMES = ("range", "from", "to", "team", "agent", "priority", "product", "
 
 
 class InvalidFilters(Invalid):
-    """Bad filters: `fields` says what is wrong in English (the API's message), `problems` gives each
-    field a code, which the report page words in the reader's language."""
+    """Bad filters: each field's code (in `fields`, as every Invalid, and `problems`), which the report
+    page words in the reader's language; `explanations` says it in English for the API's message."""
 
-    def __init__(self, fields: dict[str, str], problems: dict[str, str]):
-        super().__init__(fields, message="Some report filters are invalid.")
+    def __init__(self, explanations: dict[str, str], problems: dict[str, str]):
+        message = "Some report filters are invalid: " + "; ".join(f"{k}: {v}" for k, v in explanations.items()) + "."
+        super().__init__(problems, message=message)
         self.problems = problems
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from helpdesk.errors import Conflict, Invalid, NotFound
+from helpdesk.errors import Conflict, FieldErrors, Invalid, NotFound
 from helpdesk.models import Customer, FollowUp, Interaction, SurveyResponse, Ticket
 from helpdesk.models.surveys import FOLLOW_UP_OUTCOMES
 from helpdesk.permissions import require
@@ -58,15 +58,15 @@ def close_follow_up(session: Session, actor, follow_up_id: int, data: dict, now:
     outcome goes on the customer's timeline."""
     follow_up = get_follow_up(session, actor, follow_up_id)
     require(actor, "follow_up.close", follow_up)
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     outcome = data.get("outcome")
     if outcome not in FOLLOW_UP_OUTCOMES:
-        errors["outcome"] = f"must be one of {', '.join(FOLLOW_UP_OUTCOMES)}"
+        errors.add("outcome", "not_a_choice", choices=list(FOLLOW_UP_OUTCOMES))
     note = data.get("note")
     if not isinstance(note, str) or not note.strip():
-        errors["note"] = "is required"
+        errors["note"] = "required"
     elif len(note) > MAX_NOTE:
-        errors["note"] = f"at most {MAX_NOTE} characters"
+        errors.add("note", "too_long", max_length=MAX_NOTE)
     if errors:
         raise Invalid(errors)
     if follow_up.state != "open":

@@ -17,6 +17,7 @@ from helpdesk.models import utcnow
 from helpdesk.models.surveys import FOLLOW_UP_OUTCOMES
 from helpdesk.permissions import require
 from helpdesk.surveys import followups, rules, service
+from helpdesk.wording import field_problems
 
 bp = Blueprint("surveys", __name__, template_folder="templates")
 # The answers' words, for the survey's pages and every mail that carries the survey.
@@ -57,7 +58,7 @@ def answer(token: str):
         values = rules.typed_values(request.form)
         with force_locale(_language(invitation)):
             return render_template("surveys/survey.html", invitation=invitation, ticket=invitation.ticket, token=token,
-                                   values=values, errors=error.fields), 400
+                                   values=values, errors=field_problems(error)), 400
     with force_locale(_language(invitation)):
         return render_template("surveys/thanks.html", unhappy=bool(rules.recovery_reasons(
             rules.Answer(response.csat, response.effort, response.nps, response.comment))))
@@ -86,7 +87,7 @@ def close_follow_up(follow_up_id: int):
         db.session.commit()
     except Invalid as error:
         db.session.rollback()
-        return follow_up(follow_up_id, errors=error.fields, typed=data, status=400)
+        return follow_up(follow_up_id, errors=field_problems(error), typed=data, status=400)
     flash(_("Rappel clôturé."), "info")
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/") else url_for("lead.dashboard"))
 

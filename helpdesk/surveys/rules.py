@@ -9,6 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from helpdesk.errors import FieldErrors, report
+
 CSAT_RANGE = range(1, 6)
 EFFORT_RANGE = range(1, 8)
 NPS_RANGE = range(0, 11)
@@ -40,21 +42,22 @@ SETTING_LIMITS = {  # field -> (lowest, highest)
 
 
 def changed_settings(current: SurveySettings, data: Mapping[str, Any], known_team_ids: Iterable[int]) -> tuple[SurveySettings, dict[str, str]]:
-    """`current` with the fields of `data` applied, and the problems found (field -> message)."""
-    errors: dict[str, str] = {}
+    """`current` with the fields of `data` applied, and the problems found (field -> code:
+    unknown_field, out_of_range with min and max, not_true_or_false, not_a_list_of_ids, unknown_team)."""
+    errors = FieldErrors()
     values: dict[str, Any] = {}
     for name in set(data) - {"enabled", "enabled_team_ids", *SETTING_LIMITS}:
-        errors[name] = "unknown setting"
+        errors[name] = "unknown_field"
     for name, (low, high) in SETTING_LIMITS.items():
         if name in data:
             value = data[name]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-                errors[name] = f"must be a whole number from {low} to {high}"
+                errors.add(name, "out_of_range", min=low, max=high)
             else:
                 values[name] = value
     if "enabled" in data:
         if not isinstance(data["enabled"], bool):
-            errors["enabled"] = "must be true or false"
+            errors["enabled"] = "not_true_or_false"
         else:
             values["enabled"] = data["enabled"]
     if "enabled_team_ids" in data:
@@ -63,9 +66,9 @@ def changed_settings(current: SurveySettings, data: Mapping[str, Any], known_tea
         if ids is None:
             values["enabled_team_ids"] = None
         elif not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-            errors["enabled_team_ids"] = "must be null (every team) or a list of team ids"
+            errors["enabled_team_ids"] = "not_a_list_of_ids"
         elif set(ids) - known:
-            errors["enabled_team_ids"] = f"no such team: {', '.join(str(i) for i in sorted(set(ids) - known))}"
+            errors.add("enabled_team_ids", "unknown_team", unknown=sorted(set(ids) - known))
         else:
             values["enabled_team_ids"] = sorted(set(ids))
     return replace(current, **values), errors
@@ -120,34 +123,35 @@ class Answer:
 def parse_answer(form: Mapping[str, Any], *, nps_asked: bool) -> tuple[Answer | None, dict[str, str]]:
     """The answer in a submitted form (strings or numbers), or the problems per field.
 
-    CSAT is required; effort, NPS (only when asked) and the comment are optional."""
-    errors: dict[str, str] = {}
+    CSAT is required; effort, NPS (only when asked) and the comment are optional. The codes: required,
+    out_of_range (with min and max), not_text, too_long (with max_length)."""
+    errors = FieldErrors()
     csat = _score(form.get("csat"), CSAT_RANGE, "csat", errors, required=True)
     effort = _score(form.get("effort"), EFFORT_RANGE, "effort", errors)
     nps = _score(form.get("nps"), NPS_RANGE, "nps", errors) if nps_asked else None
     comment = form.get("comment")
     if comment is not None and not isinstance(comment, str):
-        errors["comment"] = "must be text"
+        errors["comment"] = "not_text"
         comment = None
     comment = (comment or "").strip() or None
     if comment and len(comment) > MAX_COMMENT:
-        errors["comment"] = f"at most {MAX_COMMENT} characters"
+        errors.add("comment", "too_long", max_length=MAX_COMMENT)
     if errors or csat is None:
         return None, errors
-    return Answer(csat, effort, nps, comment), {}
+    return Answer(csat, effort, nps, comment), FieldErrors()
 
 
 def _score(raw: Any, allowed: range, name: str, errors: dict[str, str], *, required: bool = False) -> int | None:
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
-            errors[name] = "is required"
+            errors[name] = "required"
         return None
     try:
         value = int(raw.strip()) if isinstance(raw, str) else raw
     except ValueError:
         value = None
     if not isinstance(value, int) or isinstance(value, bool) or value not in allowed:
-        errors[name] = f"must be a whole number from {allowed.start} to {allowed.stop - 1}"
+        report(errors, name, "out_of_range", min=allowed.start, max=allowed.stop - 1)
         return None
     return value
 

@@ -57,10 +57,10 @@ def content_type_for(filename: str, head: bytes) -> str:
     guessed, _ = mimetypes.guess_type(filename)
     content_type = guessed or "application/octet-stream"
     if content_type not in ALLOWED_TYPES:
-        raise UnsupportedType(f"Files of type {content_type} are not accepted.", {"fields": {"file": "type not allowed"}})
+        raise UnsupportedType(f"Files of type {content_type} are not accepted.", {"fields": {"file": "type_not_allowed"}})
     signatures = SIGNATURES.get(content_type)
     if signatures and not any(head.startswith(sig) for sig in signatures):
-        raise UnsupportedType("The file's content does not match its name.", {"fields": {"file": "content does not match type"}})
+        raise UnsupportedType("The file's content does not match its name.", {"fields": {"file": "content_mismatch"}})
     return content_type
 
 
@@ -69,7 +69,7 @@ def store_attachment(session: Session, root: Path, ticket: Ticket, uploader: Use
     """Stream the file to disk while hashing it; refuse it past `max_bytes`. The row is added, not committed."""
     filename = os.path.basename((filename or "").replace("\\", "/")).strip()[:255]
     if not filename:
-        raise Invalid({"file": "a file with a name is required"})
+        raise Invalid({"file": "required"}, "A file with a name is required.")
     root.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
@@ -81,11 +81,11 @@ def store_attachment(session: Session, root: Path, ticket: Ticket, uploader: Use
                     head = chunk[:16]
                 size += len(chunk)
                 if size > max_bytes:
-                    raise TooLarge(f"The file is larger than {max_bytes // (1024 * 1024)} MB.", {"fields": {"file": "too large"}})
+                    raise TooLarge(f"The file is larger than {max_bytes // (1024 * 1024)} MB.", {"fields": {"file": "too_large"}, "limits": {"file": {"max_mb": max_bytes // (1024 * 1024)}}})
                 digest.update(chunk)
                 tmp.write(chunk)
             if size == 0:
-                raise Invalid({"file": "the file is empty"})
+                raise Invalid({"file": "empty"}, "The file is empty.")
             content_type = content_type_for(filename, head)
         except BaseException:
             tmp.close()

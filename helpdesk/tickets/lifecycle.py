@@ -17,18 +17,19 @@ REOPEN_WINDOW_PASSED = "reopen_window_passed"
 
 
 def transition_problem(old: str, new: str, *, staff: bool) -> str | None:
-    """Why `old` → `new` is refused, or None. Staff move tickets freely except out of a merge."""
+    """Why `old` → `new` is refused, as a code (not_a_choice, not_allowed, not_reopenable,
+    no_way_back_to_new), or None. Staff move tickets freely except out of a merge."""
     if new not in STATUSES:
-        return f"must be one of {', '.join(STATUSES)}"
+        return "not_a_choice"
     if new == old:
         return None
     if not staff:
         if new not in CUSTOMER_SETTABLE:
-            return "customers can only close or reopen a ticket"
+            return "not_allowed"
         if new == "open" and old not in ("resolved", "closed"):
-            return "only a resolved or closed ticket can be reopened"
+            return "not_reopenable"
     if new == "new" and old != "new":
-        return "a ticket cannot go back to new"
+        return "no_way_back_to_new"
     return None
 
 

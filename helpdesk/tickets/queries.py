@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.orm import selectinload
 
-from helpdesk.errors import Invalid, NotFound
+from helpdesk.errors import FieldErrors, Invalid, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Message, Promise, Tag, Ticket, TicketEvent, User
 from helpdesk.models.tickets import OPEN_TICKETS, PRIORITIES, STATUSES, ticket_tags
 from helpdesk.permissions import may, require, scope_tickets
 
 VIEWS = ("mine", "team", "unassigned", "at_risk", "breached", "pending", "open", "all")
+MAX_QUERY = 200
 _OPEN = OPEN_TICKETS
 
 
@@ -86,21 +87,21 @@ class QueueFilters:
 
 def parse_filters(args, *, default_view: str = "all") -> QueueFilters:
     """Filters from query-string arguments; every bad one is named."""
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     filters = QueueFilters(view=args.get("view") or default_view)
     if filters.view not in VIEWS:
-        errors["view"] = f"must be one of {', '.join(VIEWS)}"
+        errors.add("view", "not_a_choice", choices=list(VIEWS))
     for name, allowed in (("status", STATUSES), ("priority", PRIORITIES)):
         values = [v for raw in args.getlist(name) for v in raw.split(",") if v]
         bad = [v for v in values if v not in allowed]
         if bad:
-            errors[name] = f"must be among {', '.join(allowed)}"
+            errors.add(name, "not_a_choice", choices=list(allowed))
         setattr(filters, name, values)
     for name in ("customer_id", "product_id"):
         raw = args.get(name)
         if raw:
             if not raw.isdigit():
-                errors[name] = "must be an integer"
+                errors[name] = "not_a_number"
             else:
                 setattr(filters, name, int(raw))
     team = args.get("team")
@@ -112,22 +113,22 @@ def parse_filters(args, *, default_view: str = "all") -> QueueFilters:
 
             found = db.session.scalar(select(Team.id).where(Team.name == team))
             if found is None:
-                errors["team"] = "no such team"
+                errors["team"] = "unknown_team"
             filters.team_id = found
     assignee = args.get("assignee")
     if assignee:
         if assignee not in ("me", "none") and not assignee.isdigit():
-            errors["assignee"] = "must be me, none or a user id"
+            errors.add("assignee", "not_a_choice", choices=["me", "none", "<user id>"])
         filters.assignee = assignee
     sla = args.get("sla")
     if sla:
         if sla not in ("at_risk", "breached"):
-            errors["sla"] = "must be at_risk or breached"
+            errors.add("sla", "not_a_choice", choices=["at_risk", "breached"])
         filters.sla = sla
     filters.tag = (args.get("tag") or "").strip().lower() or None
     q = (args.get("q") or "").strip()
-    if len(q) > 200:
-        errors["q"] = "at most 200 characters"
+    if len(q) > MAX_QUERY:
+        errors.add("q", "too_long", max_length=MAX_QUERY)
     filters.q = q or None
     if errors:
         raise Invalid(errors)
@@ -228,7 +229,7 @@ def queue_page(user: User, f: QueueFilters, *, limit: int, cursor: dict | None, 
 def _cursor_id(cursor: dict) -> int:
     value = cursor.get("id")
     if not isinstance(value, int):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     return value
 
 
@@ -238,7 +239,7 @@ def _cursor_time(value) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     if parsed.tzinfo is None:
-        raise Invalid({"cursor": "is not a cursor this API returned"})
+        raise Invalid({"cursor": "bad_cursor"}, "This is not a cursor this API returned.")
     return parsed

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from helpdesk.errors import Conflict, Invalid, NotFound
+from helpdesk.errors import Conflict, FieldErrors, Invalid, NotFound, report
 from helpdesk.models import (
     CannedResponse,
     Customer,
@@ -40,6 +40,8 @@ from helpdesk.mail.addressing import new_reply_token
 
 NUMBER_OFFSET = 10000
 MAX_BODY = 100_000
+MAX_SUBJECT = 300
+MAX_BULK = 500
 
 
 # --- reading input -------------------------------------------------------------------------
@@ -50,7 +52,7 @@ def _choice(data: dict, name: str, allowed, errors: dict, default=None):
     if value is None:
         return default
     if value not in allowed:
-        errors[name] = f"must be one of {', '.join(allowed)}"
+        report(errors, name, "not_a_choice", choices=list(allowed))
         return default
     return value
 
@@ -67,7 +69,7 @@ def resolve_team(session: Session, value: Any, errors: dict, field_name: str = "
         if team is None and value.strip().isdigit():
             team = session.get(Team, int(value.strip()))
     if team is None:
-        errors[field_name] = "no such team"
+        errors[field_name] = "unknown_team"
     return team
 
 
@@ -75,13 +77,13 @@ def _body(data: dict, errors: dict, *, required: bool = True) -> str | None:
     body = data.get("body")
     if body is None or (isinstance(body, str) and not body.strip()):
         if required:
-            errors["body"] = "is required"
+            errors["body"] = "required"
         return None
     if not isinstance(body, str):
-        errors["body"] = "must be a string"
+        errors["body"] = "not_text"
         return None
     if len(body) > MAX_BODY:
-        errors["body"] = f"at most {MAX_BODY} characters"
+        report(errors, "body", "too_long", max_length=MAX_BODY)
         return None
     return body
 
@@ -150,11 +152,11 @@ def _staff_user(session: Session, value: Any, errors: dict, field_name: str = "a
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool):
-        errors[field_name] = "must be a user id or null"
+        errors[field_name] = "not_an_id"
         return None
     user = session.get(User, value)
     if user is None or not user.is_staff or not user.active:
-        errors[field_name] = "no such agent"
+        errors[field_name] = "unknown_user"
         return None
     return user
 
@@ -167,12 +169,12 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     """A new ticket with its first message. Customers always create for themselves.
     `email_message_id`: the Message-ID of the e-mail it came in (threading, duplicates)."""
     require(actor, "ticket.create")
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     subject = data.get("subject")
     if not isinstance(subject, str) or not subject.strip():
-        errors["subject"] = "is required"
-    elif len(subject.strip()) > 300:
-        errors["subject"] = "at most 300 characters"
+        errors["subject"] = "required"
+    elif len(subject.strip()) > MAX_SUBJECT:
+        errors.add("subject", "too_long", max_length=MAX_SUBJECT)
     body = _body(data, errors)
     staff = actor.is_staff
     channel = _choice(data, "channel", CHANNELS, errors, default=channel) if staff else channel
@@ -187,7 +189,7 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     if data.get("product_id") is not None:
         product = session.get(CustomerProduct, data["product_id"]) if isinstance(data["product_id"], int) else None
         if product is None or (customer is not None and product.customer_id != customer.id):
-            errors["product_id"] = "not a product of this customer"
+            errors["product_id"] = "not_their_product"
     if errors:
         raise Invalid(errors)
 
@@ -245,7 +247,7 @@ def _ticket_customer(session: Session, actor: User, data: dict, errors: dict) ->
         value = data["customer_id"]
         customer = session.get(Customer, value) if isinstance(value, int) and not isinstance(value, bool) else None
         if customer is None:
-            errors["customer_id"] = "no such customer"
+            errors["customer_id"] = "unknown_customer"
         return customer
     email = data.get("customer_email")
     if email is not None:
@@ -269,7 +271,7 @@ def _ticket_customer(session: Session, actor: User, data: dict, errors: dict) ->
 UPDATABLE = ("status", "priority", "assignee_id", "team", "tags", "type", "subject")
 
 
-REOPEN_MESSAGE = "this request was solved too long ago to be reopened: please write a new one"
+REOPEN_MESSAGE = "This request was solved too long ago to be reopened: please write a new one."
 
 
 def _within_reopen_window(ticket: Ticket, now: datetime, reopen_days: int | None) -> bool:
@@ -295,23 +297,23 @@ def update_ticket(session: Session, actor: User, ticket_id: int, changes: dict, 
             {"current_version": ticket.version},
         )
     staff = actor.is_staff
-    errors: dict[str, str] = {}
+    errors = FieldErrors()
     unknown = set(changes) - set(UPDATABLE) - {"version"}
     if unknown:
         for name in unknown:
-            errors[name] = "cannot be changed"
+            errors[name] = "unknown_field"
     if not staff and set(changes) - {"status", "version"}:
         for name in set(changes) - {"status", "version"}:
-            errors[name] = "customers can only close or reopen"
+            errors[name] = "not_allowed"
     applied: list[tuple[str, Any, Any]] = []
 
     if "status" in changes:
         new_status = changes["status"]
-        problem = lifecycle.transition_problem(ticket.status, new_status, staff=staff) if isinstance(new_status, str) else "must be a status"
+        problem = lifecycle.transition_problem(ticket.status, new_status, staff=staff) if isinstance(new_status, str) else "not_a_choice"
         if problem:
             errors["status"] = problem
         elif not staff and new_status == "open" and not _within_reopen_window(ticket, now, reopen_days):
-            raise Invalid({"status": REOPEN_MESSAGE}, code=lifecycle.REOPEN_WINDOW_PASSED)
+            raise Invalid({"status": lifecycle.REOPEN_WINDOW_PASSED}, REOPEN_MESSAGE, code=lifecycle.REOPEN_WINDOW_PASSED)
         elif new_status != ticket.status:
             applied.append(("status", ticket.status, new_status))
     if staff:
@@ -325,8 +327,10 @@ def update_ticket(session: Session, actor: User, ticket_id: int, changes: dict, 
                 applied.append(("type", ticket.type, value))
         if "subject" in changes:
             value = changes["subject"]
-            if not isinstance(value, str) or not value.strip() or len(value) > 300:
-                errors["subject"] = "must be 1 to 300 characters"
+            if not isinstance(value, str) or not value.strip():
+                errors["subject"] = "required"
+            elif len(value) > MAX_SUBJECT:
+                errors.add("subject", "too_long", max_length=MAX_SUBJECT)
             elif value.strip() != ticket.subject:
                 applied.append(("subject", ticket.subject, value.strip()))
         if "assignee_id" in changes:
@@ -427,14 +431,14 @@ def add_message(session: Session, actor: User | None, ticket_id: int, data: dict
     if actor is not None:
         require(actor, "ticket.reply", ticket, hide=True)
         if not actor.is_staff and not _within_reopen_window(ticket, now, reopen_days):
-            raise Invalid({"body": REOPEN_MESSAGE}, code=lifecycle.REOPEN_WINDOW_PASSED)
-    errors: dict[str, str] = {}
+            raise Invalid({"body": lifecycle.REOPEN_WINDOW_PASSED}, REOPEN_MESSAGE, code=lifecycle.REOPEN_WINDOW_PASSED)
+    errors = FieldErrors()
     body = _body(data, errors)
     internal = data.get("internal", False)
     if not isinstance(internal, bool):
-        errors["internal"] = "must be true or false"
+        errors["internal"] = "not_true_or_false"
     elif internal and (actor is None or not may(actor, "ticket.note", ticket)):
-        errors["internal"] = "customers cannot post internal notes"
+        errors["internal"] = "not_allowed"
     if errors:
         raise Invalid(errors)
     if from_customer is None:
@@ -485,13 +489,13 @@ def merge_tickets(session: Session, actor: User, source_id: int, target_id: int,
     """Move the source's messages and history onto the target; the source closes and points to it."""
     require(actor, "ticket.merge")
     if source_id == target_id:
-        raise Invalid({"target_id": "cannot merge a ticket into itself"})
+        raise Invalid({"target_id": "same_ticket"}, "A ticket cannot be merged into itself.")
     source = get_for_update(session, source_id)
     target = get_for_update(session, target_id)
     if source.merged_into_id is not None:
-        raise Invalid({"source_id": "already merged"})
+        raise Invalid({"source_id": "already_merged"}, "This ticket is already merged.")
     if target.merged_into_id is not None:
-        raise Invalid({"target_id": "is itself merged into another ticket"})
+        raise Invalid({"target_id": "merged_ticket"}, "The target ticket is itself merged into another ticket.")
     session.execute(update(Message).where(Message.ticket_id == source.id).values(ticket_id=target.id))
     session.execute(update(TicketEvent).where(TicketEvent.ticket_id == source.id).values(ticket_id=target.id))
     from helpdesk.models import Attachment
@@ -519,7 +523,7 @@ def merge_tickets(session: Session, actor: User, source_id: int, target_id: int,
 def link_tickets(session: Session, actor: User, ticket_id: int, related_id: int, now: datetime) -> TicketLink:
     require(actor, "ticket.update")
     if ticket_id == related_id:
-        raise Invalid({"related_id": "cannot link a ticket to itself"})
+        raise Invalid({"related_id": "same_ticket"}, "A ticket cannot be linked to itself.")
     first, second = sorted((ticket_id, related_id))
     for tid in (first, second):
         get_for_update(session, tid)
@@ -586,9 +590,10 @@ def bulk_update(session: Session, actor: User, ticket_ids: list[int], changes: d
     """The same change on many tickets; each ticket is checked, and all-or-nothing on invalid input."""
     require(actor, "ticket.update")
     if not ticket_ids:
-        raise Invalid({"ticket_ids": "select at least one ticket"})
-    if len(ticket_ids) > 500:
-        raise Invalid({"ticket_ids": "at most 500 tickets at once"})
+        raise Invalid({"ticket_ids": "none_selected"}, "Select at least one ticket.")
+    if len(ticket_ids) > MAX_BULK:
+        raise Invalid({"ticket_ids": "too_many"}, f"At most {MAX_BULK} tickets at once.",
+                      limits={"ticket_ids": {"max_items": MAX_BULK}})
     result = BulkResult()
     for ticket_id in ticket_ids:
         update_ticket(session, actor, ticket_id, changes, now, expected_version=None)

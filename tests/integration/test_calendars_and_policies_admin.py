@@ -177,7 +177,9 @@ def test_bad_policy_input_is_worded_and_kept_and_changes_nothing(app, admin):
     assert response.status_code == 400
     shown = _page(response)
     assert "Ce champ est obligatoire." in shown
-    assert "Valeur hors des limites permises." in shown and 'value="150"' in shown and 'value="0"' in shown
+    assert "Indiquez un nombre entier de 0 à 100." in shown and 'value="150"' in shown  # the score, with its limits
+    assert "Indiquez un nombre entier de 1 à 525600." in shown and 'value="0"' in shown  # the first response
+    assert "Indiquez un nombre entier de 1 à 99." in shown  # the warning threshold
     assert "Escalade 1 : Personne inconnue" in shown
     with app.app_context():
         assert db.session.query(SLAPolicy).count() == 0
