@@ -211,6 +211,52 @@ def register_error_handlers(app: Flask) -> None:
         message = error.description if status not in (404, 500) else ""
         return _page_error(status, message)
 
+    from sqlalchemy import exc as sa_exc
+    from sqlalchemy import text
+
+    from helpdesk import outages
+
+    health = app.extensions.setdefault("helpdesk.database_health", outages.DatabaseHealth())
+
+    def unavailable():
+        """503 while the database does not answer: the JSON error shape with Retry-After, or a page
+        that reads nothing from the database."""
+        retry = str(outages.RETRY_AFTER)
+        if wants_json():
+            return _json_error(503, "service_unavailable", "The service is unavailable for a moment (its database "
+                               "does not answer); retry shortly.", headers=[("Retry-After", retry)])
+        from flask_babel import force_locale
+
+        # Not the user's own language: that is read from the database.
+        lang = next((v for v in (request.args.get("lang"), request.cookies.get("lang")) if v in ("fr", "en")), None) \
+            or request.accept_languages.best_match(["fr", "en"]) or "fr"
+        with force_locale(lang):
+            page = render_template("errors/unavailable.html", retry_after=outages.RETRY_AFTER, lang=lang)
+        return page, 503, {"Retry-After": retry}
+
+    def ping():
+        try:
+            db.session.execute(text("SELECT 1"))
+        finally:
+            db.session.remove()
+
+    @app.before_request
+    def refuse_while_the_database_is_down():
+        if health.down and request.endpoint != "static" and not health.probe(ping):
+            return unavailable()
+        return None
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    def handle_database_error(error: sa_exc.DBAPIError):
+        if not outages.is_unreachable(error):
+            return handle_unexpected(error)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the session is dropped at teardown anyway
+            pass
+        health.failed(error)
+        return unavailable()
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         db.session.rollback()

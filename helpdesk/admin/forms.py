@@ -260,7 +260,7 @@ class PolicyForm(FlaskForm):
                                           description=_l("60 = 1 h ; 480 = une journée de 8 h."))
     next_response_minutes = IntegerField(_l("Réponse suivante (minutes ouvrées)"), validators=[Optional()])
     resolution_minutes = IntegerField(_l("Résolution (minutes ouvrées)"), validators=[Optional()])
-    warn_at_percent = IntegerField(_l("Alerte à (% du délai écoulé)"), default=80, validators=[Optional()],
+    warn_at_percent = IntegerField(_l("Seuil d'alerte (en pourcentage du délai écoulé)"), default=80, validators=[Optional()],
                                    description=_l("Le ticket passe « à risque » et l'alerte part à ce seuil."))
     pause_statuses = _Ids(_l("Statuts qui mettent les délais en pause"), coerce=str)
 

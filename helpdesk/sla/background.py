@@ -119,9 +119,15 @@ class PassReport:
 def background_pass(app: Flask, session) -> PassReport:
     """One pass of the background work, for the server's sweeper and `flask sla worker` alike: the
     SLA sweep, auto-close, survey invitations due and overdue follow-ups, promises due (warned,
-    broken), the SLA recomputes left queued after a policy or calendar change, the knowledge-base searches to fold into missing articles, the outbox, unreferenced attachment files every few hours, and, once a day, the full recompute of customer scores. A part that fails is logged and rolled back (the
-    next pass retries it); the others still run."""
+        broken), the SLA recomputes left queued after a policy or calendar change, the knowledge-base
+    searches to fold into missing articles, the outbox, unreferenced attachment files every few hours,
+    and, once a day, the full recompute of customer scores. A part that fails is logged and rolled back
+    (the next pass retries it); the others still run. While the database does not answer, the pass
+    does nothing but check whether it is back, and the log says so once (helpdesk.outages)."""
+    from sqlalchemy import text
+
     from helpdesk.models.types import utcnow
+    from helpdesk.outages import DatabaseHealth, is_unreachable
     from helpdesk.scores.service import recompute_if_due
     from helpdesk.sla.recompute import run_pending as run_pending_recomputes
     from helpdesk.sla.sweep import sweep
@@ -129,60 +135,55 @@ def background_pass(app: Flask, session) -> PassReport:
     from helpdesk.surveys.service import survey_pass
     from knowledge_base.misses import fold_search_log
 
-    report = None
-    sent = overdue = promises_warned = promises_broken = 0
-    recomputed = False
-    try:
-        report = sweep(session, utcnow(), base_url=app.config["BASE_URL"])
+    def part(label: str, work):
+        """Run one part; a failure is rolled back and logged (an unreachable database once per outage)."""
+        try:
+            return work()
+        except Exception as error:
+            try:
+                session.rollback()
+            except Exception:  # the connection is gone with the database
+                pass
+            if is_unreachable(error):
+                health.failed(error)
+            else:
+                log.exception("%s failed", label)
+            return None
+
+    health = app.extensions.setdefault("helpdesk.database_health", DatabaseHealth())
+    if health.down and not health.probe(lambda: session.execute(text("SELECT 1"))):
+        return PassReport()  # the database still does not answer: nothing to do this pass
+
+    def sla():
+        result = sweep(session, utcnow(), base_url=app.config["BASE_URL"])
         close_forgotten_resolved(app, session)
-    except Exception:
-        log.exception("SLA sweep failed")
-        session.rollback()
-    try:
-        # Recomputes queued after a policy or calendar change whose process did not start (or finish) them.
-        run_pending_recomputes(session, utcnow)
-    except Exception:
-        log.exception("SLA recomputes failed")
-        session.rollback()
-    try:
-        surveys, overdue = survey_pass(session, utcnow(), base_url=app.config["BASE_URL"])
-        sent = surveys.sent
-    except Exception:
-        log.exception("sending survey invitations failed")
-        session.rollback()
-    try:
-        promises_warned, promises_broken = promise_pass(session, utcnow())
+        return result
+
+    def promises():
+        result = promise_pass(session, utcnow())
         session.commit()
-    except Exception:
-        log.exception("the promise sweep failed")
-        session.rollback()
-    try:
-        fold_search_log(session, utcnow())  # knowledge-base searches nobody followed become misses
-    except Exception:
-        log.exception("folding the knowledge-base search log failed")
-        session.rollback()
-    try:
-        poll_inbound_mailbox(app, session)  # before the outbox: acknowledgements of new tickets leave this pass
-    except Exception:  # an unreachable or refusing IMAP server must not stop the rest of the pass
-        log.exception("reading the IMAP mailbox failed")
-        session.rollback()
-    try:
-        send_outbox(app, session)  # breach alerts and survey invitations of this pass leave at once
-    except Exception:
-        log.exception("sending the outbox failed")
-        session.rollback()
-    try:
+        return result
+
+    def prune():
         prune_attachment_files(app, session)
         session.rollback()  # it only read
-    except Exception:
-        log.exception("pruning unreferenced attachment files failed")
-        session.rollback()
-    try:
-        # Once a day, claimed atomically: one process runs it however many sweep.
-        recomputed = recompute_if_due(session, utcnow())
-    except Exception:  # recompute_if_due schedules a retry; the sweeps go on meanwhile
-        log.exception("daily customer-score recompute failed")
-        session.rollback()
+
+    report = part("SLA sweep", sla)
+    # Recomputes queued after a policy or calendar change whose process did not start (or finish) them.
+    part("SLA recomputes", lambda: run_pending_recomputes(session, utcnow))
+    surveys = part("sending survey invitations", lambda: survey_pass(session, utcnow(), base_url=app.config["BASE_URL"]))
+    sent, overdue = (surveys[0].sent, surveys[1]) if surveys else (0, 0)
+    promises_warned, promises_broken = part("the promise sweep", promises) or (0, 0)
+    # Knowledge-base searches nobody followed become misses.
+    part("folding the knowledge-base search log", lambda: fold_search_log(session, utcnow()))
+    # Before the outbox: acknowledgements of new tickets leave this pass. An unreachable or refusing
+    # IMAP server must not stop the rest of the pass.
+    part("reading the IMAP mailbox", lambda: poll_inbound_mailbox(app, session))
+    part("sending the outbox", lambda: send_outbox(app, session))  # this pass's alerts and invitations
+    part("pruning unreferenced attachment files", prune)
+    # Once a day, claimed atomically: one process runs it however many sweep; on a failure it
+    # schedules a retry and the sweeps go on meanwhile.
+    recomputed = bool(part("daily customer-score recompute", lambda: recompute_if_due(session, utcnow())))
     return PassReport(report, sent, overdue, recomputed, promises_warned, promises_broken)
 
 
