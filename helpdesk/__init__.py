@@ -57,7 +57,7 @@ def create_app(config: type[Config] | Config | None = None, **overrides) -> Flas
         message_queue=app.config.get("REDIS_URL"),
         channel=app.config["SOCKETIO_CHANNEL"],
         **manager,
-        async_mode="threading",
+        async_mode=_async_mode(app),
         # None: same-origin only (the page's own host), whatever port or name the app is served on.
         cors_allowed_origins=app.config.get("SOCKETIO_CORS_ORIGINS") or None,
     )
@@ -137,6 +137,20 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+
+def _async_mode(app: Flask) -> str:
+    """How Socket.IO serves: "gevent" under the production server (gunicorn's gevent worker has
+    patched the standard library before loading the app), else "threading" (the development server,
+    tests, the CLI). SOCKETIO_ASYNC_MODE forces one."""
+    forced = app.config.get("SOCKETIO_ASYNC_MODE")
+    if forced:
+        return forced
+    try:
+        from gevent import monkey
+    except ImportError:
+        return "threading"
+    return "gevent" if monkey.is_module_patched("socket") else "threading"
 
 
 def _select_locale() -> str:

@@ -1,0 +1,283 @@
+"""The production server under a call centre's load: N agents connected to one process by websocket
+(the console's live connection), while tickets are created and ticket pages viewed at fixed rates,
+for a few minutes. Prints latency per kind of request (p50, p95, max), errors, and the server
+process's memory and open connections over time (they must not grow).
+
+    python -m bench.load [--agents 500] [--seconds 300] [--create-rate 20] [--view-rate 20]
+                         [--tickets 20000] [--database-url URL] [--processes 1] [--json FILE]
+
+The server is the documented production command (`gunicorn -c gunicorn.conf.py wsgi:app`, gevent
+workers) on the bench data set (`bench.dataset`, seeded once). The agents are real Socket.IO
+clients (python-socketio's asyncio client over websocket), each with its own account and API
+token, spread over the data set's teams; every ticket created is announced to every connected
+agent (the live queue), as in production. Requests are sent open-loop at the given rates (a slow
+answer does not slow the next request down), so latency includes any queueing in the server.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.dataset import ROOT, Dataset, default_customers
+from bench.http import _process, free_port
+
+PASSWORD = "load-password"
+
+
+def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], int]:
+    """N agent accounts with an API token each (made once, kept in the data set); returns their
+    tokens, ticket ids to view, and a customer id for creations."""
+    os.environ.update(dataset.env())
+    sys.path.insert(0, str(ROOT))
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from helpdesk import create_app
+    from helpdesk.auth.security import hash_password, hash_token
+    from helpdesk.extensions import db
+    from helpdesk.models import ApiToken, Customer, Team, Ticket, User, utcnow
+
+    app = create_app()
+    tokens_file = dataset.instance / f"load-tokens-{n}.json"
+    with app.app_context():
+        if tokens_file.exists():
+            tokens = json.loads(tokens_file.read_text())
+        else:
+            teams = list(db.session.scalars(select(Team).order_by(Team.id)))
+            hashed = hash_password(PASSWORD)
+            existing = {u.email: u for u in db.session.scalars(select(User).where(User.email.like("load%@bench.local")))}
+            tokens = []
+            now = utcnow()
+            for i in range(n):
+                email = f"load{i}@bench.local"
+                user = existing.get(email)
+                if user is None:
+                    user = User(email=email, name=f"Agent de charge {i}", role="agent", password_hash=hashed, active=True,
+                                locale="fr")
+                    if teams:
+                        user.teams = [teams[i % len(teams)]]
+                    db.session.add(user)
+                    db.session.flush()
+                token = f"load-{i}-" + os.urandom(16).hex()
+                db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:12], name="bench.load",
+                                        created_at=now, expires_at=now + timedelta(days=365)))
+                tokens.append(token)
+            db.session.commit()
+            tokens_file.write_text(json.dumps(tokens))
+        ticket_ids = list(db.session.scalars(select(Ticket.id).order_by(Ticket.id.desc()).limit(2000)))
+        customer_id = db.session.scalar(select(Customer.id).order_by(Customer.id).limit(1))
+    return tokens, ticket_ids, customer_id
+
+
+@contextmanager
+def production_server(dataset: Dataset, processes: int, log=print):
+    """`gunicorn -c gunicorn.conf.py wsgi:app` on loopback; yields (base url, master pid)."""
+    import requests
+
+    port = free_port()
+    cmd = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
+    env_extra = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_PROCESSES": str(processes), "LOG_LEVEL": "warning"}
+    log(f"  $ PORT={port} WEB_PROCESSES={processes} gunicorn -c gunicorn.conf.py wsgi:app")
+    original = dataset.env
+    dataset.env = lambda **extra: original(**env_extra, **extra)  # type: ignore[method-assign]
+    try:
+        with _process(dataset, cmd, "gunicorn-load.log", stop_timeout=30) as proc:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(600):
+                if proc.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited; see {dataset.instance / 'gunicorn-load.log'}")
+                try:
+                    requests.get(base + "/login", timeout=2)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.1)
+            yield base, proc.pid
+    finally:
+        dataset.env = original  # type: ignore[method-assign]
+
+
+def _workers(master: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _process_figures(pid: int) -> tuple[float, int, int]:
+    """(RSS MB, open file descriptors, established TCP connections) of a process."""
+    rss = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1]) / 1024
+    fds = os.listdir(f"/proc/{pid}/fd")
+    sockets = sum(1 for fd in fds if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
+    return rss, len(fds), sockets
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
+
+
+async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int], customer_id: int, args, log) -> dict:
+    import aiohttp
+    import socketio
+
+    received = {"events": 0}
+    clients: list = []
+    connect_failures = 0
+
+    async def connect(token: str) -> None:
+        nonlocal connect_failures
+        client = socketio.AsyncClient(reconnection=False)
+
+        @client.on("*", namespace="/console")
+        async def _any(event, data=None):
+            received["events"] += 1
+
+        try:
+            await client.connect(base, namespaces=["/console"], auth={"token": token}, transports=["websocket"],
+                                 wait_timeout=20)
+            clients.append(client)
+        except Exception as exc:  # counted, reported
+            connect_failures += 1
+            if connect_failures <= 3:
+                log(f"  connect failed: {exc!r}")
+
+    started = time.monotonic()
+    for batch in range(0, len(tokens), 25):  # 25 at a time, as a morning's logins come in
+        await asyncio.gather(*(connect(t) for t in tokens[batch:batch + 25]))
+    log(f"  {len(clients)} agents connected in {time.monotonic() - started:.1f} s ({connect_failures} failed)")
+
+    latencies: dict[str, list[float]] = {"create": [], "view": []}
+    errors: dict[str, int] = {"create": 0, "view": 0}
+    samples: list[dict] = []
+    connector = aiohttp.TCPConnector(limit=200)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        # The page views are an agent's, logged in with a session cookie as the console is.
+        page = await (await http.get(base + "/login")).text()
+        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        await http.post(base + "/login", data={"email": "agent@demo.helpdesk.fr", "password": "demo-password",
+                                               **({"csrf_token": csrf.group(1)} if csrf else {})}, allow_redirects=False)
+
+        async def create(i: int) -> None:
+            headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
+            body = {"subject": f"Charge : la box ne se connecte plus ({i})", "body": "Bonjour, ma box clignote.",
+                    "customer_id": customer_id, "priority": ("low", "normal", "high", "urgent")[i % 4],
+                    "channel": "phone"}
+            t0 = time.perf_counter()
+            try:
+                async with http.post(base + "/api/v1/tickets", json=body, headers=headers) as r:
+                    await r.read()
+                    ok = r.status == 201
+            except aiohttp.ClientError:
+                ok = False
+            latencies["create"].append((time.perf_counter() - t0) * 1000)
+            errors["create"] += 0 if ok else 1
+
+        async def view(i: int) -> None:
+            t0 = time.perf_counter()
+            try:
+                async with http.get(f"{base}/console/tickets/{random.choice(ticket_ids)}") as r:
+                    await r.read()
+                    ok = r.status == 200
+            except aiohttp.ClientError:
+                ok = False
+            latencies["view"].append((time.perf_counter() - t0) * 1000)
+            errors["view"] += 0 if ok else 1
+
+        async def sample() -> None:
+            while True:
+                figures = [_process_figures(pid) for pid in _workers(master)]
+                samples.append({"t": round(time.monotonic() - t_start, 1), "rss_mb": round(sum(f[0] for f in figures), 1),
+                                "fds": sum(f[1] for f in figures), "sockets": sum(f[2] for f in figures),
+                                "connected": sum(1 for c in clients if c.connected), "events": received["events"]})
+                await asyncio.sleep(args.sample_every)
+
+        t_start = time.monotonic()
+        sampler = asyncio.create_task(sample())
+        tasks = []
+        rates = (("create", args.create_rate, create), ("view", args.view_rate, view))
+        next_at = {kind: t_start for kind, _, _ in rates}
+        counts = {kind: 0 for kind, _, _ in rates}
+        while (now := time.monotonic()) - t_start < args.seconds:
+            for kind, rate, fn in rates:
+                while rate and next_at[kind] <= now:
+                    tasks.append(asyncio.create_task(fn(counts[kind])))
+                    counts[kind] += 1
+                    next_at[kind] += 1 / rate
+            await asyncio.sleep(0.005)
+        await asyncio.gather(*tasks)
+        await asyncio.sleep(1)
+        sampler.cancel()
+    still = sum(1 for c in clients if c.connected)
+    await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
+    result = {"agents": len(tokens), "connected": len(clients), "connect_failures": connect_failures,
+              "still_connected_at_end": still, "seconds": args.seconds, "events_received": received["events"],
+              "samples": samples}
+    for kind in latencies:
+        values = latencies[kind]
+        result[kind] = {"n": len(values), "errors": errors[kind], "p50_ms": round(_pct(values, 50), 1),
+                        "p95_ms": round(_pct(values, 95), 1), "max_ms": round(max(values), 1) if values else None,
+                        "mean_ms": round(statistics.fmean(values), 1) if values else None}
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--agents", type=int, default=500)
+    p.add_argument("--seconds", type=float, default=300)
+    p.add_argument("--create-rate", type=float, default=20, help="ticket creations per second (API)")
+    p.add_argument("--view-rate", type=float, default=20, help="ticket pages viewed per second (console)")
+    p.add_argument("--tickets", type=int, default=20_000, help="size of the data set")
+    p.add_argument("--processes", type=int, default=1, help="gunicorn worker processes (WEB_PROCESSES)")
+    p.add_argument("--database-url", default=None)
+    p.add_argument("--sample-every", type=float, default=10)
+    p.add_argument("--json", default=None)
+    args = p.parse_args(argv)
+
+    suffix = "-pg" if args.database_url else ""
+    dataset = Dataset(tickets=args.tickets, customers=default_customers(args.tickets),
+                      instance=ROOT / "bench" / ".data" / f"{args.tickets}{suffix}", database_url=args.database_url)
+    dataset.prepare()
+    tokens, ticket_ids, customer_id = _accounts(dataset, args.agents)
+    with production_server(dataset, args.processes) as (base, master):
+        result = asyncio.run(_run(base, master, tokens, ticket_ids, customer_id, args, print))
+    result.update(database=dataset.label, processes=args.processes, create_rate=args.create_rate,
+                  view_rate=args.view_rate, tickets=args.tickets)
+    _print(result)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k != "samples"}))
+    return 0
+
+
+def _print(r: dict) -> None:
+    print(f"\n{r['connected']}/{r['agents']} agents connected ({r['connect_failures']} failed), "
+          f"{r['still_connected_at_end']} still connected after {r['seconds']:.0f} s; "
+          f"{r['events_received']} live events received")
+    print(f"{'':10} {'n':>7} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   target: no error, p95 < 200 ms")
+    for kind in ("create", "view"):
+        k = r[kind]
+        print(f"{kind:10} {k['n']:>7} {k['errors']:>7} {k['p50_ms']:>8} {k['p95_ms']:>8} {k['max_ms']:>8}")
+    s = r["samples"]
+    if s:
+        print(f"server: RSS {s[0]['rss_mb']} -> {s[-1]['rss_mb']} MB (max {max(x['rss_mb'] for x in s)}), "
+              f"open sockets {s[0]['sockets']} -> {s[-1]['sockets']} (max {max(x['sockets'] for x in s)}), "
+              f"fds {s[0]['fds']} -> {s[-1]['fds']}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
