@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 export HELPDESK_ENV ?= development
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev assets chromium migrate seed serve translations test-postgres bench clean
+.PHONY: run test install install-dev assets chromium migrate seed serve translations test-postgres bench clean production
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ serve:
 	CTI_TOKEN=$${CTI_TOKEN:-demo-cti} $(BIN)/python wsgi.py
 
 run: seed serve
+
+# The production shape on one machine: WEB_PROCESSES server processes on PORT and every background
+# worker (Procfile), against PostgreSQL and Redis; Ctrl+C or SIGTERM stops them all.
+production: install
+	@test -n "$$DATABASE_URL" || { echo "make production: set DATABASE_URL (PostgreSQL), e.g. postgresql://helpdesk@127.0.0.1:5432/helpdesk" >&2; exit 2; }
+	@test -n "$$REDIS_URL" || { echo "make production: set REDIS_URL, e.g. redis://127.0.0.1:6379/0" >&2; exit 2; }
+	@test -n "$$SECRET_KEY" || { echo "make production: set SECRET_KEY, e.g. \$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >&2; exit 2; }
+	HELPDESK_ENV=production $(FLASK) db upgrade
+	HELPDESK_ENV=production $(FLASK) kb reindex --if-missing --quiet
+	HELPDESK_ENV=production WEB_PROCESSES=$${WEB_PROCESSES:-2} $(BIN)/honcho -f Procfile start -p $${PORT:-8000}
 
 chromium:
 	@bash scripts/install-chromium.sh

@@ -241,3 +241,6 @@ def register_cli(app: Flask) -> None:
     from knowledge_base.cli import kb_cli
 
     app.cli.add_command(kb_cli)
+    from helpdesk.status.cli import status_command
+
+    app.cli.add_command(status_command)

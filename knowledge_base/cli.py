@@ -9,12 +9,16 @@ kb_cli = AppGroup("kb", help="Knowledge base and search index.")
 
 @kb_cli.command("reindex")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def reindex_command(quiet: bool):
+@click.option("--if-missing", is_flag=True, help="Only when there is no index yet (a fresh install).")
+def reindex_command(quiet: bool, if_missing: bool):
     """Rebuild the search index (articles and tickets) from the database.
 
     The current index keeps answering searches until the new one is switched in; changes
     committed meanwhile are carried over."""
     from knowledge_base.engine import kb
+
+    if if_missing and kb().health().state != "missing":
+        return
 
     bars: dict[str, object] = {}
 

@@ -22,4 +22,4 @@ def home():
 
 
 from helpdesk.admin import (  # noqa: E402,F401  (their routes register on bp)
-    audit, calendars, integrations, mail, people, policies, products, tags, teams)
+    audit, calendars, integrations, mail, people, policies, products, status, tags, teams)

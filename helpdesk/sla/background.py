@@ -1,5 +1,11 @@
 """The background work (SLA sweep, auto-close, survey invitations, the outbox, the daily recompute of
-customer scores) as a task of the server process, when no separate worker does it."""
+customer scores) as a task of the server process, when no separate worker does it.
+
+Alone (no REDIS_URL), a server process does it every pass. In the production shape (REDIS_URL set,
+`flask sla worker` beside the servers) each server process stands by: it beats its heartbeat, and
+does the pass itself only while no background worker beats; the log says so once when it takes
+the work over and once when it hands it back. Claims are atomic, so two processes doing a pass
+is merely wasteful, never wrong."""
 from __future__ import annotations
 
 import logging
@@ -22,9 +28,11 @@ class SlaSweeper:
     """A running background sweeper; `stop()` ends it after the current pass."""
 
     interval: float
+    standby: bool = False  # True: only while no background worker beats (the production shape)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _task: Any = None
     passes: int = 0
+    covering: bool = False  # standing by, and doing the work because no worker beats
 
     def stop(self, timeout: float | None = 10) -> None:
         """Ask it to stop and wait (up to `timeout` seconds) for the pass under way to finish."""
@@ -38,18 +46,16 @@ class SlaSweeper:
 
 
 def start_sla_sweeper(app: Flask, socketio: SocketIO, interval: float = 30) -> SlaSweeper | None:
-    """Start sweeping every `interval` seconds in this process, unless it is not this process's job:
-    BACKGROUND_TASKS off, or REDIS_URL set (then `flask sla worker` runs the sweeps). Returns the
-    sweeper, or None when not started. Calling it twice for one app starts one sweeper.
-
-    Several processes each running one is safe (claims are atomic), merely wasteful.
+    """Start the background work of this server process, every `interval` seconds: every pass when
+    alone, or standing by for `flask sla worker` when REDIS_URL is set (see the module). None when
+    BACKGROUND_TASKS is off or in a CLI command. Calling it twice for one app starts one sweeper.
     """
-    if not app.config.get("BACKGROUND_TASKS") or app.config.get("REDIS_URL") or _in_cli_command():
+    if not app.config.get("BACKGROUND_TASKS") or _in_cli_command():
         return None
     existing = app.extensions.get(_EXTENSION_KEY)
     if existing is not None and not existing.stopping:
         return existing
-    sweeper = SlaSweeper(interval=interval)
+    sweeper = SlaSweeper(interval=interval, standby=bool(app.config.get("REDIS_URL")))
     app.extensions[_EXTENSION_KEY] = sweeper
     sweeper._task = socketio.start_background_task(_run, app, socketio, sweeper)
     return sweeper
@@ -193,7 +199,10 @@ def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
     while not sweeper.stopping:
         with app.app_context():
             try:
-                background_pass(app, db.session)
+                if _my_turn(app, db.session, sweeper):
+                    background_pass(app, db.session)
+            except Exception:  # a heartbeat that fails (the database is down) must not end the task
+                log.exception("background task of the server process failed")
             finally:
                 db.session.remove()
         sweeper.passes += 1
@@ -203,3 +212,35 @@ def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
             step = min(0.5, sweeper.interval - waited)
             socketio.sleep(step)
             waited += step
+    with app.app_context():
+        try:
+            from helpdesk.status.heartbeats import stop
+
+            stop(db.session, "web")
+        except Exception:  # stopping with the database down: the row goes stale instead
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
+def _my_turn(app: Flask, session, sweeper: SlaSweeper) -> bool:
+    """Beat this server process's heartbeat; True when it should do the background pass now."""
+    from helpdesk.models.types import utcnow
+    from helpdesk.outages import DatabaseHealth
+    from helpdesk.status.heartbeats import alive, beat
+
+    health = app.extensions.setdefault("helpdesk.database_health", DatabaseHealth())
+    if health.down:
+        return True  # background_pass probes the database and says nothing more
+    now = utcnow()
+    beat(session, "web", now, {"covering": sweeper.covering} if sweeper.standby else {})
+    if not sweeper.standby:
+        return True
+    worker = alive(session, "background", now)
+    if worker and sweeper.covering:
+        log.warning("a background worker beats again: this server process leaves the background work to it")
+    elif not worker and not sweeper.covering:
+        log.error("no background worker alive (flask sla worker): this server process does the background work "
+                  "(SLA sweep, e-mail, surveys, scores) until one is back")
+    sweeper.covering = not worker
+    return not worker

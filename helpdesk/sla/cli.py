@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import time
 
 import click
@@ -47,15 +48,27 @@ def worker_command(interval: float, passes: int) -> None:
     also sends the survey invitations due, flags overdue follow-ups and runs the daily recompute of
     customer scores."""
     from helpdesk.sla.background import background_pass
+    from helpdesk.status import heartbeats
 
     if not current_app.config.get("REDIS_URL"):
         click.echo("warning: REDIS_URL is not set; live SLA events from this process reach no browser", err=True)
+
+    def terminated(*_):  # systemd, honcho and `make production` stop it with SIGTERM: end the loop cleanly
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminated)
     done = 0
+    last_pass: dict = {}
     try:
         while True:
             started = time.monotonic()
             try:
+                try:
+                    heartbeats.beat(db.session, "background", utcnow(), {"interval": interval, **last_pass})
+                except Exception:  # the database is down: background_pass says so (once)
+                    db.session.rollback()
                 result = background_pass(current_app, db.session)
+                last_pass = {"last_pass_seconds": round(time.monotonic() - started, 2)}
                 stamp = f"{utcnow():%Y-%m-%d %H:%M:%S}"
                 if result.sweep is not None and (result.sweep.warnings or result.sweep.breaches):
                     click.echo(f"{stamp} {result.sweep.summary()}")
@@ -74,3 +87,8 @@ def worker_command(interval: float, passes: int) -> None:
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
     except KeyboardInterrupt:
         click.echo("stopped")
+    finally:
+        try:
+            heartbeats.stop(db.session, "background")
+        except Exception:
+            db.session.rollback()

@@ -374,7 +374,9 @@ def test_background_sweeper_runs_only_without_a_worker(app, session, desk, live)
     app.config.update(BACKGROUND_TASKS=False, REDIS_URL=None)
     assert start_sla_sweeper(app, socketio) is None
     app.config.update(BACKGROUND_TASKS=True, REDIS_URL="redis://127.0.0.1:6379/0")
-    assert start_sla_sweeper(app, socketio) is None  # `flask sla worker` does it then
+    standing_by = start_sla_sweeper(app, socketio)  # `flask sla worker` does it then; this one covers for it
+    assert standing_by is not None and standing_by.standby
+    standing_by.stop()
 
     app.config.update(REDIS_URL=None)
     ticket = _overdue_now(session, desk)
