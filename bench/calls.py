@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from bench.dataset import ROOT
 from bench.registry import Target, scenario
@@ -145,9 +146,12 @@ class _Floor:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
-        env = ctx.dataset.env(CTI_TOKEN=CTI_TOKEN, PORT=str(self.port))
-        self.proc = subprocess.Popen([sys.executable, "wsgi.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        # The production server (gunicorn.conf.py: gevent workers), one process.
+        env = ctx.dataset.env(CTI_TOKEN=CTI_TOKEN, PORT=str(self.port), HOST="127.0.0.1", WEB_PROCESSES="1",
+                              LOG_LEVEL="warning")
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        self.proc = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
         import requests
 
@@ -230,7 +234,7 @@ def screen_pop_named(ctx: Context):
     return op
 
 
-@scenario("screen-pop to every available agent (200), last one in", transport="http", mem_runs=0)
+@scenario("screen-pop to every available agent (200), last one in", transport="http", target=POP_TARGET, mem_runs=0)
 def screen_pop_broadcast(ctx: Context):
     """an unrouted newCall rings every available agent: time until the 200th client has it"""
     floor = _floor(ctx)

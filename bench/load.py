@@ -120,7 +120,12 @@ def _process_figures(pid: int) -> tuple[float, int, int]:
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1]) / 1024
     fds = os.listdir(f"/proc/{pid}/fd")
-    sockets = sum(1 for fd in fds if os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"))
+    sockets = 0
+    for fd in fds:
+        try:
+            sockets += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+        except OSError:  # closed between the listing and the look
+            pass
     return rss, len(fds), sockets
 
 
@@ -200,7 +205,12 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
 
         async def sample() -> None:
             while True:
-                figures = [_process_figures(pid) for pid in _workers(master)]
+                figures = []
+                for pid in _workers(master):
+                    try:
+                        figures.append(_process_figures(pid))
+                    except OSError:  # a worker restarting: counted as nothing this once
+                        pass
                 samples.append({"t": round(time.monotonic() - t_start, 1), "rss_mb": round(sum(f[0] for f in figures), 1),
                                 "fds": sum(f[1] for f in figures), "sockets": sum(f[2] for f in figures),
                                 "connected": sum(1 for c in clients if c.connected), "events": received["events"]})
