@@ -49,6 +49,10 @@ class Config:
     LANGUAGES = ("fr", "en")
 
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT") or "10 per minute"
+    # Redis down must not take logins down with it: the limits are then counted in each process's
+    # memory until Redis answers again (Flask-Limiter's fallback), and the status page says Redis is down.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     # Survey links that do not work (unknown, expired, used), per address: guessing tokens is slow.
     SURVEY_TOKEN_RATE_LIMIT = os.environ.get("SURVEY_TOKEN_RATE_LIMIT") or "20 per minute"
     PASSWORD_HASH_PROFILE = "default"

@@ -4,7 +4,7 @@ for a few minutes. Prints latency per kind of request (p50, p95, max), errors, a
 process's memory and open connections over time (they must not grow).
 
     python -m bench.load [--agents 500] [--seconds 300] [--create-rate 20] [--view-rate 20]
-                         [--tickets 20000] [--database-url URL] [--processes 1] [--json FILE]
+                         [--tickets 20000] [--database-url URL] [--processes 1 --redis-url URL] [--json FILE]
 
 The server is the documented production command (`gunicorn -c gunicorn.conf.py wsgi:app`, gevent
 workers) on the bench data set (`bench.dataset`, seeded once). The agents are real Socket.IO
@@ -80,13 +80,15 @@ def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], int]:
 
 
 @contextmanager
-def production_server(dataset: Dataset, processes: int, log=print):
+def production_server(dataset: Dataset, processes: int, log=print, redis_url: str | None = None):
     """`gunicorn -c gunicorn.conf.py wsgi:app` on loopback; yields (base url, master pid)."""
     import requests
 
     port = free_port()
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
     env_extra = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_PROCESSES": str(processes), "LOG_LEVEL": "warning"}
+    if redis_url:  # several processes share live events through it
+        env_extra.update(REDIS_URL=redis_url, SOCKETIO_CHANNEL=f"bench-load-{port}")
     log(f"  $ PORT={port} WEB_PROCESSES={processes} gunicorn -c gunicorn.conf.py wsgi:app")
     original = dataset.env
     dataset.env = lambda **extra: original(**env_extra, **extra)  # type: ignore[method-assign]
@@ -254,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tickets", type=int, default=20_000, help="size of the data set")
     p.add_argument("--processes", type=int, default=1, help="gunicorn worker processes (WEB_PROCESSES)")
     p.add_argument("--database-url", default=None)
+    p.add_argument("--redis-url", default=None, help="needed with --processes > 1 (live events between them)")
     p.add_argument("--sample-every", type=float, default=10)
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
@@ -263,7 +266,9 @@ def main(argv: list[str] | None = None) -> int:
                       instance=ROOT / "bench" / ".data" / f"{args.tickets}{suffix}", database_url=args.database_url)
     dataset.prepare()
     tokens, ticket_ids, customer_id = _accounts(dataset, args.agents)
-    with production_server(dataset, args.processes) as (base, master):
+    if args.processes > 1 and not args.redis_url:
+        p.error("--processes > 1 needs --redis-url (the live events go from process to process through it)")
+    with production_server(dataset, args.processes, redis_url=args.redis_url) as (base, master):
         result = asyncio.run(_run(base, master, tokens, ticket_ids, customer_id, args, print))
     result.update(database=dataset.label, processes=args.processes, create_rate=args.create_rate,
                   view_rate=args.view_rate, tickets=args.tickets)
