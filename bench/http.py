@@ -1,4 +1,4 @@
-"""Over HTTP: the app served by gunicorn (one worker process, 4 threads) on loopback, one client;
+"""Over HTTP: the app served by the production server (gunicorn.conf.py: one gevent worker process) on loopback, one client;
 and the search-indexing worker process that runs beside the server in production."""
 from __future__ import annotations
 
@@ -47,12 +47,14 @@ def gunicorn(dataset: Dataset, log=print):
 
     port = free_port()
     gunicorn_bin = str(Path(sys.executable).parent / "gunicorn")
-    cmd = [gunicorn_bin, "-w", "1", "--threads", "4", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+    # The production server: gunicorn.conf.py (gevent workers), one process.
+    cmd = [gunicorn_bin, "-c", "gunicorn.conf.py", "wsgi:app"]
     log(f"  $ HELPDESK_ENV=production BACKGROUND_TASKS=0 INSTANCE_PATH={dataset.instance} "
         f"{'DATABASE_URL=' + dataset.database_url + ' ' if dataset.database_url else ''}"
-        f"gunicorn -w 1 --threads 4 -b 127.0.0.1:{port} wsgi:app")
+        f"PORT={port} WEB_PROCESSES=1 gunicorn -c gunicorn.conf.py wsgi:app")
     base = f"http://127.0.0.1:{port}"
-    with _process(dataset, cmd, "gunicorn.log", stop_timeout=20) as proc:
+    env = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_PROCESSES": "1", "LOG_LEVEL": "warning"}
+    with _process(dataset, cmd, "gunicorn.log", stop_timeout=20, env=env) as proc:
         for _ in range(300):
             if proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({proc.returncode}); see {dataset.instance / 'gunicorn.log'}")
@@ -92,11 +94,12 @@ def kb_worker(dataset: Dataset, log=print):
 
 
 @contextmanager
-def _process(dataset: Dataset, cmd: list[str], log_name: str, stop_timeout: float):
-    """`cmd` in its own process group, output appended to instance/<log_name>; stopped (SIGTERM,
-    then SIGKILL after `stop_timeout` s) on the way out."""
+def _process(dataset: Dataset, cmd: list[str], log_name: str, stop_timeout: float, env: dict | None = None):
+    """`cmd` in its own process group (the data set's environment and `env`), output appended to
+    instance/<log_name>; stopped (SIGTERM, then SIGKILL after `stop_timeout` s) on the way out."""
     errlog = open(dataset.instance / log_name, "ab")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=dataset.env(), stdout=errlog, stderr=errlog, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=dataset.env(**(env or {})), stdout=errlog, stderr=errlog,
+                            start_new_session=True)
     try:
         yield proc
     finally:

@@ -35,7 +35,8 @@ PASSWORD = "load-password"
 
 def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], int]:
     """N agent accounts with an API token each (made once, kept in the data set); returns their
-    tokens, ticket ids to view, and a customer id for creations."""
+    tokens, ticket ids to view, and the customers creations are for (spread, as callers are: one
+    customer's row is written by each of their tickets)."""
     os.environ.update(dataset.env())
     sys.path.insert(0, str(ROOT))
     from datetime import timedelta
@@ -75,8 +76,8 @@ def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], int]:
             db.session.commit()
             tokens_file.write_text(json.dumps(tokens))
         ticket_ids = list(db.session.scalars(select(Ticket.id).order_by(Ticket.id.desc()).limit(2000)))
-        customer_id = db.session.scalar(select(Customer.id).order_by(Customer.id).limit(1))
-    return tokens, ticket_ids, customer_id
+        customer_ids = list(db.session.scalars(select(Customer.id).order_by(Customer.id).limit(2000)))
+    return tokens, ticket_ids, customer_ids
 
 
 @contextmanager
@@ -90,22 +91,17 @@ def production_server(dataset: Dataset, processes: int, log=print, redis_url: st
     if redis_url:  # several processes share live events through it
         env_extra.update(REDIS_URL=redis_url, SOCKETIO_CHANNEL=f"bench-load-{port}")
     log(f"  $ PORT={port} WEB_PROCESSES={processes} gunicorn -c gunicorn.conf.py wsgi:app")
-    original = dataset.env
-    dataset.env = lambda **extra: original(**env_extra, **extra)  # type: ignore[method-assign]
-    try:
-        with _process(dataset, cmd, "gunicorn-load.log", stop_timeout=30) as proc:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(600):
-                if proc.poll() is not None:
-                    raise RuntimeError(f"gunicorn exited; see {dataset.instance / 'gunicorn-load.log'}")
-                try:
-                    requests.get(base + "/login", timeout=2)
-                    break
-                except requests.RequestException:
-                    time.sleep(0.1)
-            yield base, proc.pid
-    finally:
-        dataset.env = original  # type: ignore[method-assign]
+    with _process(dataset, cmd, "gunicorn-load.log", stop_timeout=30, env=env_extra) as proc:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):
+            if proc.poll() is not None:
+                raise RuntimeError(f"gunicorn exited; see {dataset.instance / 'gunicorn-load.log'}")
+            try:
+                requests.get(base + "/login", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.1)
+        yield base, proc.pid
 
 
 def _workers(master: int) -> list[int]:
@@ -138,7 +134,8 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
 
 
-async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int], customer_id: int, args, log) -> dict:
+async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int], customer_ids: list[int], args,
+               log) -> dict:
     import aiohttp
     import socketio
 
@@ -182,7 +179,8 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
         async def create(i: int) -> None:
             headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
             body = {"subject": f"Charge : la box ne se connecte plus ({i})", "body": "Bonjour, ma box clignote.",
-                    "customer_id": customer_id, "priority": ("low", "normal", "high", "urgent")[i % 4],
+                    "customer_id": customer_ids[i % len(customer_ids)],
+                    "priority": ("low", "normal", "high", "urgent")[i % 4],
                     "channel": "phone"}
             t0 = time.perf_counter()
             try:
@@ -247,6 +245,40 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
     return result
 
 
+async def _saturate(base: str, tokens: list[str], customer_ids: list[int], clients: int, seconds: float) -> dict:
+    """`clients` concurrent clients creating tickets back to back for `seconds`: creations per second."""
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+
+    async def client(k: int, http) -> None:
+        nonlocal errors
+        i = 0
+        while time.monotonic() < deadline:
+            body = {"subject": f"Débit : la box ne se connecte plus ({k}-{i})", "body": "Bonjour, ma box clignote.",
+                    "customer_id": customer_ids[(k * 7919 + i) % len(customer_ids)], "priority": "normal",
+                    "channel": "phone"}
+            t0 = time.perf_counter()
+            try:
+                async with http.post(base + "/api/v1/tickets", json=body,
+                                     headers={"Authorization": f"Bearer {tokens[k % len(tokens)]}"}) as r:
+                    await r.read()
+                    errors += r.status != 201
+            except aiohttp.ClientError:
+                errors += 1
+            latencies.append((time.perf_counter() - t0) * 1000)
+            i += 1
+
+    started = time.monotonic()
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients)) as http:
+        await asyncio.gather(*(client(k, http) for k in range(clients)))
+    elapsed = time.monotonic() - started
+    return {"clients": clients, "n": len(latencies), "errors": errors, "per_second": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--agents", type=int, default=500)
@@ -258,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database-url", default=None)
     p.add_argument("--redis-url", default=None, help="needed with --processes > 1 (live events between them)")
     p.add_argument("--sample-every", type=float, default=10)
+    p.add_argument("--saturate", type=int, default=0, metavar="CLIENTS",
+                   help="instead: CLIENTS concurrent clients creating tickets back to back for --seconds (throughput)")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
 
@@ -265,11 +299,19 @@ def main(argv: list[str] | None = None) -> int:
     dataset = Dataset(tickets=args.tickets, customers=default_customers(args.tickets),
                       instance=ROOT / "bench" / ".data" / f"{args.tickets}{suffix}", database_url=args.database_url)
     dataset.prepare()
-    tokens, ticket_ids, customer_id = _accounts(dataset, args.agents)
+    tokens, ticket_ids, customer_ids = _accounts(dataset, args.agents)
     if args.processes > 1 and not args.redis_url:
         p.error("--processes > 1 needs --redis-url (the live events go from process to process through it)")
     with production_server(dataset, args.processes, redis_url=args.redis_url) as (base, master):
-        result = asyncio.run(_run(base, master, tokens, ticket_ids, customer_id, args, print))
+        if args.saturate:
+            result = asyncio.run(_saturate(base, tokens, customer_ids, args.saturate, args.seconds))
+            result.update(database=dataset.label, processes=args.processes, seconds=args.seconds)
+            print(f"{args.processes} process(es), {args.saturate} clients: {result['per_second']} creations/s "
+                  f"({result['n']} in {args.seconds:.0f} s, {result['errors']} errors, p50 {result['p50_ms']} ms, "
+                  f"p95 {result['p95_ms']} ms)")
+            print(json.dumps(result))
+            return 0
+        result = asyncio.run(_run(base, master, tokens, ticket_ids, customer_ids, args, print))
     result.update(database=dataset.label, processes=args.processes, create_rate=args.create_rate,
                   view_rate=args.view_rate, tickets=args.tickets)
     _print(result)
