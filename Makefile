@@ -55,7 +55,8 @@ production: install
 	@test -n "$$SECRET_KEY" || { echo "make production: set SECRET_KEY, e.g. \$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >&2; exit 2; }
 	HELPDESK_ENV=production $(FLASK) db upgrade
 	HELPDESK_ENV=production $(FLASK) kb reindex --if-missing --quiet
-	HELPDESK_ENV=production WEB_PROCESSES=$${WEB_PROCESSES:-2} $(BIN)/honcho -f Procfile start -p $${PORT:-8000}
+	@# exec: the SIGTERM that make passes on to its recipe then reaches honcho, which stops every process.
+	exec env HELPDESK_ENV=production WEB_PROCESSES=$${WEB_PROCESSES:-2} $(BIN)/honcho -f Procfile start -p $${PORT:-8000}
 
 chromium:
 	@bash scripts/install-chromium.sh
