@@ -120,11 +120,12 @@ class CustomerCard:
 
 
 def get_customer(user, customer_id: int) -> Customer:
-    customer = db.session.scalar(
+    # One statement: a customer has a few phones and addresses, whatever their history.
+    customer = db.session.execute(
         select(Customer).where(Customer.id == customer_id).options(
-            joinedload(Customer.organization), selectinload(Customer.phones), selectinload(Customer.emails)
+            joinedload(Customer.organization), joinedload(Customer.phones), joinedload(Customer.emails)
         )
-    )
+    ).unique().scalar_one_or_none()
     if customer is None:
         raise NotFound("No such customer.")
     require(user, "customer.view", customer, hide=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, false, func, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from helpdesk.errors import FieldErrors, Invalid, NotFound
 from helpdesk.extensions import db
@@ -25,12 +25,11 @@ def get_ticket(user, ticket_id: int) -> Ticket:
         select(Ticket)
         .where(Ticket.id == ticket_id)
         .options(
-            selectinload(Ticket.messages).selectinload(Message.attachments),
-            selectinload(Ticket.messages).selectinload(Message.author),
+            # One statement for the ticket with its team, assignee and customer; one for the messages
+            # with their authors and files; one each for the tags and the SLA clocks.
+            joinedload(Ticket.team), joinedload(Ticket.assignee), joinedload(Ticket.customer),
+            selectinload(Ticket.messages).options(joinedload(Message.attachments), joinedload(Message.author)),
             selectinload(Ticket.tags),
-            selectinload(Ticket.team),
-            selectinload(Ticket.assignee),
-            selectinload(Ticket.customer),
             selectinload(Ticket.sla_clocks),
         )
     )
@@ -66,7 +65,7 @@ def ticket_history(ticket_id: int) -> list[TicketEvent]:
     return list(
         db.session.scalars(
             select(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
-            .options(selectinload(TicketEvent.actor)).order_by(TicketEvent.created_at, TicketEvent.id)
+            .options(joinedload(TicketEvent.actor)).order_by(TicketEvent.created_at, TicketEvent.id)
         )
     )
 
