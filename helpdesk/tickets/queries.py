@@ -21,18 +21,17 @@ _OPEN = OPEN_TICKETS
 
 def get_ticket(user, ticket_id: int) -> Ticket:
     """The ticket if `user` may see it; NotFound otherwise, so ids of others' tickets reveal nothing."""
-    ticket = db.session.scalar(
+    ticket = db.session.execute(
         select(Ticket)
         .where(Ticket.id == ticket_id)
         .options(
-            # One statement for the ticket with its team, assignee and customer; one for the messages
-            # with their authors and files; one each for the tags and the SLA clocks.
+            # Two statements whatever the history: the ticket with its team, assignee, customer, tags
+            # and SLA clocks (a few of each); its messages with their authors and files.
             joinedload(Ticket.team), joinedload(Ticket.assignee), joinedload(Ticket.customer),
+            joinedload(Ticket.tags), joinedload(Ticket.sla_clocks),
             selectinload(Ticket.messages).options(joinedload(Message.attachments), joinedload(Message.author)),
-            selectinload(Ticket.tags),
-            selectinload(Ticket.sla_clocks),
         )
-    )
+    ).unique().scalar_one_or_none()
     if ticket is None:
         raise NotFound("No such ticket.")
     require(user, "ticket.view", ticket, hide=True)

@@ -63,15 +63,23 @@ def test_deleting_the_index_while_running_rebuilds_it_and_search_keeps_answering
     assert store(kb_app).health().ok
 
 
-def test_while_a_large_index_is_rebuilt_search_answers_in_degraded_mode(kb_app, agent, client):
+def test_while_a_large_index_is_rebuilt_search_answers_in_degraded_mode(kb_app, agent, client, monkeypatch):
+    import threading
+
     kb_app.config["KB_INLINE_REBUILD_MAX"] = 0  # as if the database were big: rebuild in the background
+    engine = kb_app.extensions["knowledge_base"]
+    # The background rebuild waits until the searches below have run (a big one would take minutes).
+    go_on = threading.Event()
+    real_rebuild = engine.rebuild_now
+    monkeypatch.setattr(engine, "rebuild_now", lambda *a, **kw: (go_on.wait(10), real_rebuild(*a, **kw))[1])
     shutil.rmtree(store(kb_app).root)
     data = find(client, "décodeur")
     assert data["degraded"] is True
     assert [item["title"] for item in data["items"]] == ["Réinitialiser le décodeur"]  # from the database
     page = client.get("/help/search", query_string={"q": "forfait"})
     assert page.status_code == 200 and b"data-kb-degraded" in page.data
-    kb_app.extensions["knowledge_base"].wait_for_rebuild()
+    go_on.set()
+    engine.wait_for_rebuild()
     data = find(client, "decodeur")
     assert data["degraded"] is False and data["total"] == 1
 
