@@ -176,32 +176,27 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
         await http.post(base + "/login", data={"email": "agent@demo.helpdesk.fr", "password": "demo-password",
                                                **({"csrf_token": csrf.group(1)} if csrf else {})}, allow_redirects=False)
 
+        async def timed(kind: str, request, expected: int) -> None:
+            """One request, its latency recorded under `kind`, an error counted unless `expected`."""
+            t0 = time.perf_counter()
+            try:
+                async with request as r:
+                    await r.read()
+                    ok = r.status == expected
+            except aiohttp.ClientError:
+                ok = False
+            latencies[kind].append((time.perf_counter() - t0) * 1000)
+            errors[kind] += 0 if ok else 1
+
         async def create(i: int) -> None:
-            headers = {"Authorization": f"Bearer {tokens[i % len(tokens)]}"}
             body = {"subject": f"Charge : la box ne se connecte plus ({i})", "body": "Bonjour, ma box clignote.",
                     "customer_id": customer_ids[i % len(customer_ids)],
-                    "priority": ("low", "normal", "high", "urgent")[i % 4],
-                    "channel": "phone"}
-            t0 = time.perf_counter()
-            try:
-                async with http.post(base + "/api/v1/tickets", json=body, headers=headers) as r:
-                    await r.read()
-                    ok = r.status == 201
-            except aiohttp.ClientError:
-                ok = False
-            latencies["create"].append((time.perf_counter() - t0) * 1000)
-            errors["create"] += 0 if ok else 1
+                    "priority": ("low", "normal", "high", "urgent")[i % 4], "channel": "phone"}
+            await timed("create", http.post(base + "/api/v1/tickets", json=body,
+                                            headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"}), 201)
 
         async def view(i: int) -> None:
-            t0 = time.perf_counter()
-            try:
-                async with http.get(f"{base}/console/tickets/{random.choice(ticket_ids)}") as r:
-                    await r.read()
-                    ok = r.status == 200
-            except aiohttp.ClientError:
-                ok = False
-            latencies["view"].append((time.perf_counter() - t0) * 1000)
-            errors["view"] += 0 if ok else 1
+            await timed("view", http.get(f"{base}/console/tickets/{random.choice(ticket_ids)}"), 200)
 
         async def sample() -> None:
             while True:

@@ -216,7 +216,7 @@ def register_error_handlers(app: Flask) -> None:
 
     from helpdesk import outages
 
-    health = app.extensions.setdefault("helpdesk.database_health", outages.DatabaseHealth())
+    health = outages.health_of(app)
 
     def unavailable():
         """503 while the database does not answer: the JSON error shape with Retry-After, or a page

@@ -118,4 +118,6 @@ class DatabaseHealth:
         return True
 
 
-HEALTH = DatabaseHealth()  # this process's (a server process serves from one)
+def health_of(app) -> DatabaseHealth:
+    """This app's view of its database (one per app: a server process serves one app)."""
+    return app.extensions.setdefault("helpdesk.database_health", DatabaseHealth())

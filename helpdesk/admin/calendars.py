@@ -4,13 +4,11 @@ openings, with a preview of what it means for a ticket created now. Rules: admin
 from __future__ import annotations
 
 from babel.dates import format_date, format_datetime
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-
-import holidays as holidays_lib
 
 from helpdesk.admin import service
 from helpdesk.admin.forms import DAYS, SLOTS, CalendarForm, day_label, place_errors, save
@@ -20,12 +18,13 @@ from helpdesk.extensions import db
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, utcnow
 from helpdesk.permissions import require
 from helpdesk.sla import recompute
+from helpdesk.sla.calendar import holiday_countries
 
 
 def _countries(form: CalendarForm) -> None:
     names = get_locale().territories
     form.holidays_country.choices = [("", _("— aucun jour férié —"))] + sorted(
-        ((code, f"{names.get(code, code)} ({code})") for code in holidays_lib.list_supported_countries()),
+        ((code, f"{names.get(code, code)} ({code})") for code in holiday_countries()),
         key=lambda choice: choice[1])
 
 
@@ -67,7 +66,7 @@ def _submit(form: CalendarForm, calendar: BusinessCalendar | None):
             place_errors(form, error)
             return _page(form, calendar, None, 400)
         return _page(form, calendar, _preview(values, calendar.id if calendar else None))
-    inline = current_app.config["SLA_RECOMPUTE_INLINE"]
+    inline = recompute.configured_inline_max()
     if calendar is None:
         ok, saved = save(form, lambda: service.create_calendar(db.session, form.values(), actor=current_user, now=utcnow()))
     else:

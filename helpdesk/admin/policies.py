@@ -4,7 +4,7 @@ pauses and escalations. Open tickets follow every change (sla.recompute: in the 
 they are many, with the progress shown). Rules: admin.service."""
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -34,10 +34,6 @@ def _choose(form: PolicyForm) -> None:
         getattr(form, f"esc_{index}_to").choices = [
             ("", _("— personne (file de l'équipe) —")), ("leads", _("prévenir : les responsables de l'équipe")),
             ("assignee", _("prévenir : l'agent du ticket"))] + people
-
-
-def _inline() -> int:
-    return current_app.config["SLA_RECOMPUTE_INLINE"]
 
 
 def _page(form: PolicyForm, policy: SLAPolicy | None, status: int = 200):
@@ -83,7 +79,7 @@ def policy_new():
 
         def create():
             policy = service.create_policy(db.session, {**form.values(), "rank": (last or 0) + 10}, utcnow(),
-                                           actor=current_user, inline_max=_inline())
+                                           actor=current_user, inline_max=recompute.configured_inline_max())
             return policy, recompute.requested_in(db.session)
 
         ok, saved = save(form, create)
@@ -107,7 +103,7 @@ def policy_edit(policy_id: int):
         form.load(policy)
     if form.validate_on_submit():
         def change():
-            service.update_policy(db.session, policy, form.values(), utcnow(), actor=current_user, inline_max=_inline())
+            service.update_policy(db.session, policy, form.values(), utcnow(), actor=current_user, inline_max=recompute.configured_inline_max())
             return recompute.requested_in(db.session)
 
         ok, jobs = save(form, change)
@@ -127,7 +123,7 @@ def policy_move(policy_id: int):
 
     def change():
         service.move_policy(db.session, current_user, policy_id, request.form.get("direction", ""), utcnow(),
-                            inline_max=_inline())
+                            inline_max=recompute.configured_inline_max())
         return recompute.requested_in(db.session)
 
     ok, jobs = save(form, change)
@@ -151,7 +147,7 @@ def policy_active(policy_id: int):
     active = request.form.get("active") == "1"
 
     def change():
-        service.update_policy(db.session, policy, {"active": active}, utcnow(), actor=current_user, inline_max=_inline())
+        service.update_policy(db.session, policy, {"active": active}, utcnow(), actor=current_user, inline_max=recompute.configured_inline_max())
         return recompute.requested_in(db.session)
 
     ok, jobs = save(form, change)

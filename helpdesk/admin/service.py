@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import holidays as holidays_lib
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,8 +20,8 @@ from helpdesk.models.sla import SLA_METRICS
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
 from helpdesk.models.users import STAFF_ROLES
 from helpdesk.permissions import require
-from helpdesk.sla.calendar import (HoursError, add_business_time, business_hours, holidays_between, is_open, next_open,
-                                   parse_hours, parse_openings)
+from helpdesk.sla.calendar import (HoursError, add_business_time, business_hours, holiday_countries, holidays_between,
+                                   is_open, next_open, parse_hours, parse_openings)
 from helpdesk.sla.policies import CONDITION_KEYS
 from helpdesk.sla.recompute import INLINE_MAX, request_recompute
 from helpdesk.sla.service import forget_sla_context
@@ -66,7 +65,7 @@ def validate_calendar(data: dict) -> dict:
             errors["hours"] = "never_open"
     country = data.get("holidays_country") or None
     subdivision = data.get("holidays_subdivision") or None
-    supported = holidays_lib.list_supported_countries()
+    supported = holiday_countries()
     if country is not None:
         country = country.strip().upper() if isinstance(country, str) else country
         if country not in supported:
@@ -131,7 +130,7 @@ def calendar_preview(session: Session, values: dict, calendar_id: int | None, no
                         [date.fromisoformat(d) for d in values["closed_days"]], values["holidays_subdivision"],
                         values["openings"])
     zone = zoneinfo.ZoneInfo(values["timezone"])
-    team_calendars = {t.calendar_id for t in session.scalars(select(Team))}
+    team_calendars = set(session.scalars(select(Team.calendar_id).where(Team.calendar_id.is_not(None))))
     deadlines = []
     for policy in session.scalars(select(SLAPolicy).where(SLAPolicy.active.is_(True)).order_by(SLAPolicy.rank, SLAPolicy.id)):
         if calendar_id is not None and policy.calendar_id == calendar_id:

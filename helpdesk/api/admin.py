@@ -1,7 +1,6 @@
 """Administration over the API (admin role): calendars, teams, SLA policies."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -13,10 +12,6 @@ from helpdesk.extensions import db
 from helpdesk.models import BusinessCalendar, SLAPolicy, SlaRecompute, Team, utcnow
 from helpdesk.permissions import require
 from helpdesk.sla import recompute
-
-
-def _inline() -> int:
-    return current_app.config["SLA_RECOMPUTE_INLINE"]
 
 
 def _with_recompute(payload: dict) -> dict:
@@ -60,7 +55,7 @@ def update_calendar(calendar_id: int):
     calendar = db.session.get(BusinessCalendar, calendar_id)
     if calendar is None:
         raise NotFound("No such calendar.")
-    service.update_calendar(db.session, calendar, json_body(), utcnow(), actor=user, inline_max=_inline())
+    service.update_calendar(db.session, calendar, json_body(), utcnow(), actor=user, inline_max=recompute.configured_inline_max())
     payload = _with_recompute(calendar_json(calendar))
     db.session.commit()
     return payload
@@ -86,7 +81,7 @@ def list_teams():
 @bp.patch("/teams/<int:team_id>")
 def update_team(team_id: int):
     """`{name?, calendar_id?, default_sla_policy_id?, auto_assign?, member_ids?}` (admin)."""
-    team = service.update_team(db.session, api_user(), team_id, json_body(), utcnow(), inline_max=_inline())
+    team = service.update_team(db.session, api_user(), team_id, json_body(), utcnow(), inline_max=recompute.configured_inline_max())
     payload = _with_recompute(team_json(team))
     db.session.commit()
     return payload
@@ -112,7 +107,7 @@ def create_policy():
     whole number 0-100: the customer's score is known and at least that)."""
     user = api_user()
     require(user, "sla.manage")
-    policy = service.create_policy(db.session, json_body(), utcnow(), actor=user, inline_max=_inline())
+    policy = service.create_policy(db.session, json_body(), utcnow(), actor=user, inline_max=recompute.configured_inline_max())
     payload = _with_recompute(policy_json(policy))
     db.session.commit()
     return payload, 201
@@ -126,7 +121,7 @@ def update_policy(policy_id: int):
     policy = db.session.get(SLAPolicy, policy_id)
     if policy is None:
         raise NotFound("No such SLA policy.")
-    service.update_policy(db.session, policy, json_body(), utcnow(), actor=user, inline_max=_inline())
+    service.update_policy(db.session, policy, json_body(), utcnow(), actor=user, inline_max=recompute.configured_inline_max())
     payload = _with_recompute(policy_json(policy))
     db.session.commit()
     return payload

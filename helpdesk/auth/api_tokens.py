@@ -16,6 +16,7 @@ from helpdesk.auth.security import ROLE_SCOPES, role_scope, scope_role
 from helpdesk.auth.service import IssuedToken, issue_token
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.models import ApiToken, User
+from helpdesk.pagination import Page, newest_first
 from helpdesk.permissions import ROLE_RANK, require
 
 NAME_MAX = 120
@@ -113,22 +114,11 @@ def token_scope(record: ApiToken) -> str:
     return scope_role(record.scopes) or record.user.role
 
 
-@dataclass(frozen=True)
-class TokenPage:
-    rows: list[ApiToken]
-    next_after_id: int | None
-
-
-def list_tokens(session: Session, actor, *, after_id: int | None = None, limit: int = PAGE_SIZE) -> TokenPage:
+def list_tokens(session: Session, actor, *, after_id: int | None = None, limit: int = PAGE_SIZE) -> Page:
     """Tokens not revoked (expired ones included, the page marks them), newest first, with owners."""
     require(actor, "admin.integrations")
     stmt = select(ApiToken).where(ApiToken.revoked_at.is_(None)).options(joinedload(ApiToken.user))
-    if after_id is not None:
-        stmt = stmt.where(ApiToken.id < after_id)
-    rows = list(session.scalars(stmt.order_by(ApiToken.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return TokenPage(rows, rows[-1].id if more else None)
+    return newest_first(session, stmt, ApiToken, limit, after_id)
 
 
 def possible_owners(session: Session) -> list[User]:

@@ -2,7 +2,6 @@
 (resend), the queue still to send, and incoming e-mails held in quarantine (re-process)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -10,29 +9,15 @@ from sqlalchemy.orm import Session
 
 from helpdesk.audit import service as audit
 from helpdesk.errors import NotFound
+from helpdesk.pagination import Page, newest_first
 from helpdesk.models import InboundEmail, OutboxMessage, Ticket
 from helpdesk.permissions import require
-
-
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    next_after_id: int | None  # pass back as after_id for the next page (newest first)
-
-
-def _page(session: Session, stmt, model, limit: int, after_id: int | None) -> Page:
-    if after_id is not None:
-        stmt = stmt.where(model.id < after_id)
-    rows = list(session.scalars(stmt.order_by(model.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, rows[-1].id if more else None)
 
 
 def failed_messages(session: Session, actor, *, limit: int = 50, after_id: int | None = None) -> Page:
     """Outgoing mail given up on (MAIL_MAX_ATTEMPTS failures, or refused for good), newest first."""
     require(actor, "mail.manage")
-    return _page(session, select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None),
+    return newest_first(session, select(OutboxMessage).where(OutboxMessage.failed_at.is_not(None),
                                                       OutboxMessage.sent_at.is_(None)),
                  OutboxMessage, limit, after_id)
 
@@ -69,7 +54,8 @@ def resend(session: Session, actor, outbox_id: int, now: datetime) -> OutboxMess
 def quarantined_emails(session: Session, actor, *, limit: int = 50, after_id: int | None = None) -> Page:
     """Incoming e-mails held back (too large, too many from one sender, unreadable...), newest first."""
     require(actor, "mail.manage")
-    return _page(session, select(InboundEmail).where(InboundEmail.state == "quarantined"), InboundEmail, limit, after_id)
+    return newest_first(session, select(InboundEmail).where(InboundEmail.state == "quarantined"), InboundEmail,
+                        limit, after_id)
 
 
 def reprocess(session: Session, actor, inbound_id: int, now: datetime) -> InboundEmail:

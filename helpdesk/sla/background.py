@@ -133,7 +133,7 @@ def background_pass(app: Flask, session) -> PassReport:
     from sqlalchemy import text
 
     from helpdesk.models.types import utcnow
-    from helpdesk.outages import DatabaseHealth, is_unreachable
+    from helpdesk.outages import health_of, is_unreachable
     from helpdesk.scores.service import recompute_if_due
     from helpdesk.sla.recompute import run_pending as run_pending_recomputes
     from helpdesk.sla.sweep import sweep
@@ -156,7 +156,7 @@ def background_pass(app: Flask, session) -> PassReport:
                 log.exception("%s failed", label)
             return None
 
-    health = app.extensions.setdefault("helpdesk.database_health", DatabaseHealth())
+    health = health_of(app)
     if health.down and not health.probe(lambda: session.execute(text("SELECT 1"))):
         return PassReport()  # the database still does not answer: nothing to do this pass
 
@@ -201,8 +201,14 @@ def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
             try:
                 if _my_turn(app, db.session, sweeper):
                     background_pass(app, db.session)
-            except Exception:  # a heartbeat that fails (the database is down) must not end the task
-                log.exception("background task of the server process failed")
+            except Exception as error:  # must not end the task; an unreachable database is said once per outage
+                from helpdesk.outages import health_of, is_unreachable
+
+                db.session.rollback()
+                if is_unreachable(error):
+                    health_of(app).failed(error)
+                else:
+                    log.exception("background task of the server process failed")
             finally:
                 db.session.remove()
         sweeper.passes += 1
@@ -226,11 +232,10 @@ def _run(app: Flask, socketio: SocketIO, sweeper: SlaSweeper) -> None:
 def _my_turn(app: Flask, session, sweeper: SlaSweeper) -> bool:
     """Beat this server process's heartbeat; True when it should do the background pass now."""
     from helpdesk.models.types import utcnow
-    from helpdesk.outages import DatabaseHealth
+    from helpdesk.outages import health_of
     from helpdesk.status.heartbeats import alive, beat
 
-    health = app.extensions.setdefault("helpdesk.database_health", DatabaseHealth())
-    if health.down:
+    if health_of(app).down:
         return True  # background_pass probes the database and says nothing more
     now = utcnow()
     beat(session, "web", now, {"covering": sweeper.covering} if sweeper.standby else {})

@@ -284,6 +284,12 @@ def _is_closed(bh: BusinessHours, day: date) -> bool:
     return bh.holidays_country is not None and day in _holiday_dates(bh.holidays_country, bh.holidays_subdiv, day.year)
 
 
+@functools.lru_cache(maxsize=1)
+def holiday_countries() -> dict[str, tuple[str, ...]]:
+    """The countries the `holidays` package knows, each with its subdivisions (built once)."""
+    return {code: tuple(subdivisions) for code, subdivisions in holidays_lib.list_supported_countries().items()}
+
+
 @functools.lru_cache(maxsize=1024)
 def _holiday_dates(country: str, subdiv: str | None, year: int) -> frozenset[date]:
     try:

@@ -31,6 +31,13 @@ _QUEUED_KEY = "helpdesk.sla_recomputes_queued"
 _REQUESTED_KEY = "helpdesk.sla_recomputes_requested"
 
 
+def configured_inline_max() -> int:
+    """This app's SLA_RECOMPUTE_INLINE (what the pages and the API pass as `inline_max`)."""
+    from flask import current_app
+
+    return int(current_app.config.get("SLA_RECOMPUTE_INLINE", INLINE_MAX))
+
+
 def _where(session: Session, scope: dict):
     return and_(Ticket.status.in_(OPEN_STATUSES), concerned_by(load_sla_context(session), scope))
 
@@ -127,7 +134,8 @@ def in_progress(session: Session) -> list[SlaRecompute]:
 
 
 def as_json(job: SlaRecompute) -> dict:
-    from helpdesk.api.common import iso
+    def iso(moment):
+        return moment.isoformat() if moment is not None else None
 
     return {"id": job.id, "label": job.label, "state": job.state, "total": job.total, "done": job.done,
             "percent": 100 if job.state == "done" else (min(99, job.done * 100 // job.total) if job.total else 0),

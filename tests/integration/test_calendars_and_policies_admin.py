@@ -77,17 +77,28 @@ def test_an_admin_builds_a_calendar_with_split_days_a_holiday_and_a_saturday_mor
 
 
 def test_the_preview_shows_each_policys_deadline_without_saving(app, admin):
+    from babel.dates import format_date
+
+    from helpdesk.models import utcnow
+
     with app.app_context():
         db.session.add(SLAPolicy(name="Standard", rank=10, conditions={}, first_response_minutes=60))
         db.session.commit()
+    closed = (utcnow() + timedelta(days=10)).date()
+    round_the_clock = _week(**{d: [("00:00", "24:00")] for d in DAYS})
     response = post_form(admin, "/admin/calendars/new", {
-        "action": "preview", "name": "Essai", "timezone": "Europe/Paris", "holidays_country": "FR",
-        "holidays_subdivision": "", "closed_days": "", "openings": "", **OFFICE}, page="/admin/calendars/new")
+        "action": "preview", "name": "Essai", "timezone": "UTC", "holidays_country": "",
+        "holidays_subdivision": "", "closed_days": closed.isoformat(), "openings": "", **round_the_clock},
+        page="/admin/calendars/new")
     assert response.status_code == 200
     shown = _page(response)
-    assert "Standard" in shown and "1re réponse due" in shown
-    # Christmas is within 90 days of any date in October to December; otherwise New Year's Day or others are.
-    assert "Jours fermés des 90 prochains jours" in shown
+    # Open round the clock: the first response of a ticket created now is due in an hour.
+    row = re.search(r"<td>Standard</td>\s*<td>[^<]*</td>\s*<td>([^<]+)</td>", shown)
+    due = utcnow() + timedelta(hours=1)
+    assert row is not None
+    assert row.group(1)[-5:] in {f"{due:%H:%M}", f"{due + timedelta(minutes=1):%H:%M}"}
+    # The closed day typed is listed among the closed days ahead.
+    assert f"{format_date(closed, 'EEE d MMM y', locale='fr')} — jour fermé" in shown
     with app.app_context():
         assert db.session.scalar(select(BusinessCalendar).where(BusinessCalendar.name == "Essai")) is None
 

@@ -5,6 +5,7 @@ other; a breach the worker finds reaches agents on both; the breach is announced
 processes run; the status command sees every process."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -93,7 +94,7 @@ with app.app_context():
     print(json.dumps({"team": team.id, **ids}))
 """ % PASSWORD
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return __import__("json").loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _serve(start, name: str) -> str:
@@ -155,7 +156,7 @@ def test_the_production_shape_shares_calls_and_breaches_and_does_each_job_once(s
         # Every process is seen, and the background work is the worker's.
         status = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "status", "--json"], cwd=ROOT, env=env,
                                 capture_output=True, text=True)
-        report = __import__("json").loads(status.stdout)
+        report = json.loads(status.stdout)
         kinds = sorted(p["kind"] for p in report["processes"] if p["alive"])
         assert kinds == ["background", "web", "web"], report
         assert report["background_by"] == "worker" and report["redis"]["ok"] and report["search"]["worker"]
