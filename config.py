@@ -63,6 +63,12 @@ class Config:
     # A policy, calendar or team change recomputes up to this many open tickets within the request;
     # more are recomputed in the background, with the progress on the admin pages.
     SLA_RECOMPUTE_INLINE = _int("SLA_RECOMPUTE_INLINE", 500)
+    # A report that took longer than this to compute (a quarter, a year at a million tickets) is
+    # kept and served for REPORT_KEEP_MINUTES, with the time it was computed; the background
+    # computes it again while leads keep looking at it (helpdesk/reports/kept.py).
+    REPORT_KEEP_AFTER_MS = _int("REPORT_KEEP_AFTER_MS", 500)
+    REPORT_KEEP_MINUTES = _int("REPORT_KEEP_MINUTES", 10)
+    REPORT_KEEP_WARM_MINUTES = _int("REPORT_KEEP_WARM_MINUTES", 60)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _int("MAIL_PORT", 25)

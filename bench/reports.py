@@ -85,8 +85,17 @@ def main(argv=None) -> int:
     timed("/lead (dashboard)", "-", "/lead", args.n)
     timed("/lead/panels (live redraw)", "-", "/lead/panels", args.n)
     live_redraw(app, client, headers, get, args.n)
+    keep_after = app.config["REPORT_KEEP_AFTER_MS"]
     for days in (int(d) for d in args.days.split(",")):
         query = f"range=custom&from={(today - timedelta(days=days - 1)).isoformat()}&to={today.isoformat()}"
+        # Computed from the tickets on every request (nothing kept): what the first view costs.
+        app.config["REPORT_KEEP_AFTER_MS"] = 10 ** 9
+        for view in VIEWS:
+            timed(f"page {view}, computed", days, f"/lead/reports?view={view}&{query}", args.n)
+        # As served: a report longer than REPORT_KEEP_AFTER_MS to compute is kept (the warm-up
+        # request computes it), the next requests read what was kept.
+        app.config["REPORT_KEEP_AFTER_MS"] = keep_after
+        forget_kept(app)
         for view in VIEWS:
             timed(f"page {view}", days, f"/lead/reports?view={view}&{query}", args.n)
         for view in VIEWS:
@@ -99,6 +108,19 @@ def main(argv=None) -> int:
         print(f"  tickets.csv: process memory {before:.0f} MB before, peak {_peak_rss_mb():.0f} MB while "
               "streaming", flush=True)
     return 0
+
+
+def forget_kept(app) -> None:
+    """Empty the kept report figures (helpdesk.reports.kept)."""
+    from sqlalchemy import delete
+
+    from helpdesk.extensions import db
+    from helpdesk.models import KeptReport
+
+    with app.app_context():
+        db.session.execute(delete(KeptReport))
+        db.session.commit()
+        db.session.remove()
 
 
 def _status_mb(field: str) -> float:

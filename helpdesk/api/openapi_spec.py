@@ -551,6 +551,9 @@ _period = {
     "from": day("First day (included)."), "to": day("Last day (included)."), "range": string(enum=RANGES),
     "timezone": string("The days' time zone: the team's calendar's, else the default."),
     "filters": mapping(string(), "The other filters applied (team, agent, priority, product, channel, segment)."),
+    "computed_at": string("When these figures were computed (ISO 8601, UTC).", format="date-time"),
+    "kept": boolean("True: a report long to compute, kept and served for REPORT_KEEP_MINUTES from computed_at "
+                    "(the report page's \"Recalculer\" computes it again); false: computed for this request."),
 }
 _compliance = obj({"met": integer(), "breached": integer(), "pending": integer(),
                    "compliance": number("Percent met of met + breached.", null=True)})

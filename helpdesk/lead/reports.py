@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -20,8 +20,9 @@ from helpdesk.models.tickets import PRIORITIES
 from helpdesk.permissions import require
 from helpdesk.reports import agents, charts, satisfaction, sla, volume
 from helpdesk.reports.deflection import period_deflection
-from helpdesk.reports.exports import TABLES, csv_download, request_filters
-from helpdesk.reports.filters import FILTER_NAMES, RANGES, STAFF_ROLES, InvalidFilters, ReportFilters
+from helpdesk.reports.exports import TABLES, csv_download, figures, request_filters
+from helpdesk.reports.filters import FILTER_NAMES, RANGES, STAFF_ROLES, InvalidFilters, ReportFilters, parse_filters
+from helpdesk.reports.kept import Figures, forget
 from knowledge_base.service import DeflectionStats
 
 MAX_PRODUCTS_LISTED = 300
@@ -30,8 +31,10 @@ VIEWS = ("sla", "volume", "satisfaction", "agents")
 
 @dataclass(frozen=True)
 class ReportPage:
-    """The figures of one view; the other reports stay None."""
+    """The figures of one view; the other reports stay None. `figures`: when they were computed,
+    and whether they were kept (helpdesk.reports.kept)."""
 
+    figures: Figures
     sla: sla.SlaReport | None = None
     deflection: DeflectionStats | None = None
     volume: volume.VolumeReport | None = None
@@ -41,14 +44,10 @@ class ReportPage:
 
 def page_figures(filters: ReportFilters, view: str) -> ReportPage:
     session = db.session
+    found = figures(session, view, filters)
     if view == "sla":
-        return ReportPage(sla=sla.sla_report(session, filters),
-                          deflection=period_deflection(session, filters, utcnow()))
-    if view == "volume":
-        return ReportPage(volume=volume.volume_report(session, filters))
-    if view == "satisfaction":
-        return ReportPage(satisfaction=satisfaction.satisfaction_report(session, filters))
-    return ReportPage(agents=agents.agents_report(session, filters))
+        return ReportPage(found, sla=found.report, deflection=period_deflection(session, filters, utcnow()))
+    return ReportPage(found, **{view: found.report})
 
 
 # --- words (gettext, French source) ------------------------------------------------------------------
@@ -155,7 +154,7 @@ def _choices() -> dict:
 def _labels() -> dict:
     return {"metric_labels": metric_labels(), "channel_labels": channel_labels(), "priority_labels": priority_labels(),
             "range_labels": range_labels(), "weekday_labels": weekday_labels(), "view_labels": view_labels(),
-            "views": VIEWS,
+            "views": VIEWS, "keep_minutes": current_app.config.get("REPORT_KEEP_MINUTES", 10),
             "duration": business_duration, "percent": percent, "number": number, "short_day": short_day}
 
 
@@ -190,3 +189,18 @@ def report_csv(name: str):
         return render_template("errors/error.html", status=400, title=_("Filtres refusés"),
                                message=" ".join(messages.get(code, code) for code in error.problems.values())), 400
     return csv_download(db.session, name, filters)
+
+
+@bp.post("/reports/recompute")
+def recompute_report():
+    """"Recalculer": drop the kept figures of the view for these filters, then show it again."""
+    require(current_user, "reports.view")
+    view = request.form.get("view") or VIEWS[0]
+    if view not in VIEWS:
+        abort(404)
+    try:
+        filters = parse_filters(db.session, request.form, utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    except InvalidFilters:
+        abort(400)
+    forget(db.session, view, filters)
+    return redirect(url_for("lead.reports", view=view, **filters.query_args()), 303)

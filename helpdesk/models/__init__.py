@@ -30,9 +30,10 @@ from helpdesk.models.promises import AlertAcknowledgement, Promise
 from helpdesk.models.outbox import InboundEmail, OutboxMessage
 from helpdesk.models.audit import AuditEvent
 from helpdesk.models.heartbeats import Heartbeat
+from helpdesk.models.reports import KeptReport
 
 __all__ = [
-    "AlertAcknowledgement", "ApiToken", "AuditEvent", "Heartbeat", "ConsentEvent", "InboundEmail", "UserToken", "Attachment", "Promise", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
+    "AlertAcknowledgement", "ApiToken", "AuditEvent", "Heartbeat", "KeptReport", "ConsentEvent", "InboundEmail", "UserToken", "Attachment", "Promise", "BusinessCalendar", "CallLog", "CannedResponse", "Customer",
     "CustomerEmail", "CustomerPhone", "FollowUp", "Setting", "CustomerProduct", "Interaction", "Message", "Order",
     "Organization", "OutboxMessage", "Product", "ROLES", "SLAPolicy", "STAFF_ROLES", "SlaClock", "SlaRecompute",
     "SurveyInvitation", "SurveyResponse", "Tag", "Team", "Ticket", "TicketEvent", "TicketLink",
