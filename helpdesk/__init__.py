@@ -181,8 +181,13 @@ def _template_helpers(app: Flask) -> None:
 
     from helpdesk.permissions import may
 
+    from helpdesk.console.forms import PRIORITY_LABELS, STATUS_LABELS
+
     # Globals (not context-processor values) so macros imported without context can use them.
     app.jinja_env.globals["today"] = _today
+    # One translation per badge (a list of 50 tickets translated every label of every badge).
+    app.jinja_env.globals["status_label"] = lambda status: str(STATUS_LABELS.get(status, status))
+    app.jinja_env.globals["priority_label"] = lambda priority: str(PRIORITY_LABELS.get(priority, priority))
 
     @app.context_processor
     def inject_helpers():

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from helpdesk.console.choices import ticket_page_choices
 from helpdesk.console.forms import (
     LinkForm, MacroForm, MergeForm, NewTicketForm, PromiseForm, ReplyForm, TicketFieldsForm,
 )
@@ -16,7 +17,6 @@ from helpdesk.customers import listing
 from helpdesk.customers.card import customer_card
 from helpdesk.errors import Conflict, DomainError, Invalid, NotFound
 from helpdesk.extensions import db
-from helpdesk.macros.service import usable_macros
 from helpdesk.models import Attachment, Message, Team, Ticket, User, utcnow
 from helpdesk.models.customers import TACTICAL_SEGMENTS
 from helpdesk.pagination import decode_cursor, encode_cursor
@@ -155,8 +155,8 @@ def new_ticket():
 
 
 def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, crossing=None, promise_form=None):
-    ticket = queries.get_ticket(current_user, ticket_id)
-    agents = _agents()
+    ticket = queries.get_ticket(current_user, ticket_id, with_page=True)
+    choices = ticket_page_choices(db.session, current_user)
     reply_form = reply_form or ReplyForm(version=ticket.version, seen_message_id=_newest_message_id(ticket))
     if fields_form is None:
         fields_form = TicketFieldsForm(
@@ -164,22 +164,21 @@ def _ticket_page(ticket_id: int, reply_form=None, fields_form=None, status=200, 
             team=str(ticket.team_id or ""), assignee_id=str(ticket.assignee_id or ""),
             tags=", ".join(t.name for t in ticket.tags),
         )
-    fields_form.team.choices = [("", "—")] + [(str(t.id), t.name) for t in _teams()]
-    fields_form.assignee_id.choices = [("", _("Personne"))] + [(str(u.id), u.name) for u in agents]
+    fields_form.team.choices = [("", "—")] + [(str(id_), name) for id_, name in choices.teams]
+    fields_form.assignee_id.choices = [("", _("Personne"))] + [(str(id_), name) for id_, name in choices.agents]
     promise_form = promise_form or PromiseForm(prefix="promise", owner_id=str(current_user.id))
-    promise_form.owner_id.choices = [(str(u.id), u.name) for u in agents]
+    promise_form.owner_id.choices = [(str(id_), name) for id_, name in choices.agents]
     repeat_of = db.session.get(Ticket, ticket.repeat_of_id) if ticket.repeat_of_id else None
-    macros = usable_macros(db.session, current_user)
     macro_form = MacroForm(version=ticket.version)
-    macro_form.macro_id.choices = [(m.id, m.title) for m in macros]
+    macro_form.macro_id.choices = choices.macros
     card = (customer_card(current_user, ticket.customer_id, now=utcnow(), timeline_limit=10, ticket_details=False)
             if ticket.customer_id else None)
     return render_template(
         "console/ticket.html", ticket=ticket, messages=queries.visible_messages(current_user, ticket),
-        history=queries.ticket_history(ticket.id), related=service.related_tickets(db.session, ticket.id),
+        history=queries.ticket_history(ticket.id), related=ticket.related,
         reply_form=reply_form, fields_form=fields_form, macro_form=macro_form, merge_form=MergeForm(),
         link_form=LinkForm(), card=card, crossing=crossing, now=utcnow(),
-        promises=promises.ticket_promises(db.session, ticket.id), promise_form=promise_form,
+        promises=ticket.promises, promise_form=promise_form,
         promise_rules=promise_rules, repeat_of=repeat_of,
     ), status
 

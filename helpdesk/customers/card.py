@@ -120,51 +120,84 @@ class CustomerCard:
 
 
 def get_customer(user, customer_id: int) -> Customer:
-    # One statement: a customer has a few phones and addresses, whatever their history.
-    customer = db.session.execute(
-        select(Customer).where(Customer.id == customer_id).options(
-            joinedload(Customer.organization), joinedload(Customer.phones), joinedload(Customer.emails)
-        )
-    ).unique().scalar_one_or_none()
-    if customer is None:
+    return _customer(user, customer_id)[0]
+
+
+def _customer(user, customer_id: int, *columns, products: bool = False, follow_ups: bool = False) -> tuple:
+    """(customer, *columns) in one statement, the customer with its organisation, phones and
+    addresses (a few of each, whatever their history), with `products` what it owns, with
+    `follow_ups` its open follow-ups and their tickets' numbers; NotFound unless `user` may see it."""
+    options = [joinedload(Customer.organization), joinedload(Customer.phones), joinedload(Customer.emails)]
+    if products:
+        options.append(joinedload(Customer.products).joinedload(CustomerProduct.product))
+    if follow_ups:
+        options.append(joinedload(Customer.open_follow_ups).joinedload(FollowUp.ticket).load_only(Ticket.number))
+    row = db.session.execute(
+        select(Customer, *columns).where(Customer.id == customer_id).options(*options)
+    ).unique().one_or_none()
+    if row is None:
         raise NotFound("No such customer.")
-    require(user, "customer.view", customer, hide=True)
-    return customer
+    require(user, "customer.view", row[0], hide=True)
+    return tuple(row)
+
+
+def _ticket_count(*conditions):
+    return (select(func.count(Ticket.id)).where(Ticket.customer_id == Customer.id, *conditions)
+            .correlate(Customer).scalar_subquery())
 
 
 def customer_card(user, customer_id: int, *, now: datetime, recent: int = 10, timeline_limit: int = TIMELINE_PAGE,
                   timeline_cursor: dict | None = None, ticket_details: bool = True) -> CustomerCard:
-    """The card, whatever the history's size: customer, products, open and recent tickets, one page of
-    timeline, and counts, in a fixed number of queries. `ticket_details` loads the tickets' tags and
-    team (the API shows them; the console's card does not)."""
-    customer = get_customer(user, customer_id)
-    products = list(db.session.scalars(
-        select(CustomerProduct).where(CustomerProduct.customer_id == customer.id)
-        .options(joinedload(CustomerProduct.product))
-        .order_by(CustomerProduct.purchased_at.desc().nulls_last(), CustomerProduct.id.desc())
-    ))
-    ticket_loads = (selectinload(Ticket.tags), joinedload(Ticket.team)) if ticket_details else ()
-    open_tickets = list(db.session.scalars(
-        select(Ticket).where(Ticket.customer_id == customer.id, Ticket.status.in_(OPEN_STATUSES))
-        .options(*ticket_loads).order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id).limit(50)
-    ))
-    recent_tickets = list(db.session.scalars(
-        select(Ticket).where(Ticket.customer_id == customer.id)
-        .options(*ticket_loads).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(recent)
-    ))
-    total, open_count = db.session.execute(
-        select(func.count(Ticket.id), func.count(Ticket.id).filter(Ticket.status.in_(OPEN_STATUSES)))
-        .where(Ticket.customer_id == customer.id)
-    ).one()
+    """The card, whatever the history's size, in three statements (four with the tickets' tags): the
+    customer with its phones, addresses, products, open follow-ups and ticket counts; its open and
+    recent tickets; one page of its timeline. `ticket_details` loads the tickets' tags and team (the
+    API shows them; the console's card does not)."""
+    sees_follow_ups = may(user, "follow_up.view")
+    customer, total, open_count = _customer(user, customer_id, _ticket_count(),
+                                            _ticket_count(Ticket.status.in_(OPEN_STATUSES)), products=True,
+                                            follow_ups=sees_follow_ups)
+    products = sorted(customer.products, key=_latest_purchase_first)
+    open_tickets, recent_tickets = _open_and_recent(customer.id, recent, ticket_details)
     items, next_cursor = timeline_page(customer.id, limit=timeline_limit, cursor=timeline_cursor,
                                        hidden_kinds=hidden_interaction_kinds(user))
     follow_ups = None
-    if may(user, "follow_up.view"):
-        follow_ups = _follow_up_lines(
-            select(FollowUp).where(FollowUp.customer_id == customer.id, FollowUp.state == "open")
-            .order_by(FollowUp.due_at, FollowUp.id).limit(CARD_FOLLOW_UPS), now)
-    return CustomerCard(customer, products, open_tickets, recent_tickets, items, next_cursor, total, open_count,
-                        now.date(), show_scores=may(user, "customer.scores.view", customer), follow_ups=follow_ups)
+    if sees_follow_ups:
+        follow_ups = [_follow_up_line(f, f.ticket.number if f.ticket else None, now)
+                      for f in customer.open_follow_ups[:CARD_FOLLOW_UPS]]
+    return CustomerCard(customer, products, open_tickets, recent_tickets, items, next_cursor, total or 0,
+                        open_count or 0, now.date(), show_scores=may(user, "customer.scores.view", customer),
+                        follow_ups=follow_ups)
+
+
+OPEN_LISTED = 50
+
+
+def _latest_purchase_first(owned: CustomerProduct) -> tuple:
+    purchased = owned.purchased_at
+    return (purchased is None, -(purchased.toordinal() if purchased else 0), -owned.id)
+
+
+def _open_and_recent(customer_id: int, recent: int, details: bool) -> tuple[list[Ticket], list[Ticket]]:
+    """The customer's open tickets (most urgent first, up to OPEN_LISTED) and latest ones, in one
+    statement: each list's ids picked by its own index-ordered, limited select, the tickets read once."""
+    open_ids = (select(Ticket.id.label("id"), literal(1).label("list"),
+                       func.row_number().over(order_by=(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id))
+                       .label("rank"))
+                .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES))
+                .order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id).limit(OPEN_LISTED).subquery())
+    recent_ids = (select(Ticket.id.label("id"), literal(2).label("list"),
+                         func.row_number().over(order_by=(Ticket.created_at.desc(), Ticket.id.desc())).label("rank"))
+                  .where(Ticket.customer_id == customer_id)
+                  .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(recent).subquery())
+    picked = union_all(select(open_ids), select(recent_ids)).subquery("picked")
+    stmt = (select(Ticket, picked.c.list).join(picked, picked.c.id == Ticket.id)
+            .order_by(picked.c.list, picked.c.rank))
+    if details:
+        stmt = stmt.options(selectinload(Ticket.tags), joinedload(Ticket.team))
+    lists: dict[int, list[Ticket]] = {1: [], 2: []}
+    for ticket, which in db.session.execute(stmt):
+        lists[which].append(ticket)
+    return lists[1], lists[2]
 
 
 def follow_ups_page(user, customer_id: int, *, now: datetime, limit: int,
@@ -226,22 +259,32 @@ def timeline_page(customer_id: int, *, limit: int, cursor: dict | None,
     ).outerjoin(linked, linked.id == Interaction.ticket_id).where(Interaction.customer_id == customer_id)
     if hidden_kinds:
         interactions = interactions.where(Interaction.kind.not_in(sorted(hidden_kinds)))
-    union = union_all(tickets, messages, interactions).subquery("timeline")
-    stmt = select(union)
-    if cursor:
-        at, kind, last_id = _cursor(cursor)
-        stmt = stmt.where(or_(
-            union.c.at < at,
-            and_(union.c.at == at, union.c.kind < kind),
-            and_(union.c.at == at, union.c.kind == kind, union.c.id < last_id),
-        ))
-    rows = db.session.execute(stmt.order_by(union.c.at.desc(), union.c.kind.desc(), union.c.id.desc()).limit(limit + 1)).all()
+    # Each kind of contact brings only its own first page (after the cursor), so the merge sorts at
+    # most three pages, not the customer's whole history.
+    pages = [_timeline_branch(branch, cursor, limit + 1) for branch in (tickets, messages, interactions)]
+    union = union_all(*pages).subquery("timeline")
+    rows = db.session.execute(select(union).order_by(union.c.at.desc(), union.c.kind.desc(), union.c.id.desc())
+                              .limit(limit + 1)).all()
     items = [
         TimelineItem(kind=row.kind, at=_aware(row.at), id=row.id, ticket_id=row.ticket_id, ticket_number=row.ticket_number,
                      channel=row.channel, summary=_summary(row.kind, row.summary))
         for row in rows[:limit]
     ]
     return items, (items[-1].cursor if len(rows) > limit and items else None)
+
+
+def _timeline_branch(branch, cursor: dict | None, limit: int):
+    """One kind of contact's rows after `cursor`, newest first, at most `limit`."""
+    rows = branch.subquery()
+    stmt = select(rows)
+    if cursor:
+        at, kind, last_id = _cursor(cursor)
+        stmt = stmt.where(or_(
+            rows.c.at < at,
+            and_(rows.c.at == at, rows.c.kind < kind),
+            and_(rows.c.at == at, rows.c.kind == kind, rows.c.id < last_id),
+        ))
+    return select(stmt.order_by(rows.c.at.desc(), rows.c.kind.desc(), rows.c.id.desc()).limit(limit).subquery())
 
 
 def _message_kind():

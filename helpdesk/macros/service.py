@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from helpdesk.audit import service as audit
 from helpdesk.errors import Invalid, NotFound
-from helpdesk.models import CannedResponse, Team, User, utcnow
+from helpdesk.models import CannedResponse, Team, User, team_members, utcnow
 from helpdesk.models.tickets import PRIORITIES, STATUSES
 from helpdesk.permissions import may, require
 from helpdesk.tickets.lifecycle import PLACEHOLDERS, unknown_placeholders
@@ -20,11 +20,17 @@ BODY_MAX = 20_000
 
 def usable_macros(session: Session, user: User) -> list[CannedResponse]:
     """The canned responses this user may apply: everyone's, and those of the user's teams."""
-    stmt = select(CannedResponse).order_by(func.lower(CannedResponse.title))
-    if not may(user, "macro.manage"):
-        team_ids = [team.id for team in user.teams]
-        stmt = stmt.where(or_(CannedResponse.team_id.is_(None), CannedResponse.team_id.in_(team_ids)))
-    return list(session.scalars(stmt))
+    return list(session.scalars(select(CannedResponse).where(*usable_by(user))
+                                .order_by(func.lower(CannedResponse.title))))
+
+
+def usable_by(user: User) -> list:
+    """WHERE conditions for the canned responses `user` may apply (their teams read in the same
+    statement)."""
+    if may(user, "macro.manage"):
+        return []
+    teams = select(team_members.c.team_id).where(team_members.c.user_id == user.id)
+    return [or_(CannedResponse.team_id.is_(None), CannedResponse.team_id.in_(teams))]
 
 
 def all_macros(session: Session, actor: User) -> list[CannedResponse]:

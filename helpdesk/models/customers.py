@@ -105,6 +105,10 @@ class Customer(db.Model):
     products: Mapped[list["CustomerProduct"]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"
     )
+    # Read-only, for the customer card: the service-recovery follow-ups still open, soonest due first.
+    open_follow_ups: Mapped[list["FollowUp"]] = relationship(
+        primaryjoin="and_(Customer.id == foreign(FollowUp.customer_id), FollowUp.state == 'open')",
+        order_by="[FollowUp.due_at, FollowUp.id]", viewonly=True)
 
     def __repr__(self) -> str:
         return f"<Customer {self.id} {self.name}>"

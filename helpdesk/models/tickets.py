@@ -145,6 +145,20 @@ class Ticket(db.Model):
     sla_clocks: Mapped[list["SlaClock"]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan"
     )
+    # Read-only views for the ticket page (a few of each): its promises, soonest due first, and the
+    # tickets linked to it, a link being stored once (smaller id first) so seen from both sides.
+    promises: Mapped[list["Promise"]] = relationship(viewonly=True, order_by="[Promise.due_at, Promise.id]")
+    links_to: Mapped[list["Ticket"]] = relationship(
+        secondary="ticket_links", primaryjoin="Ticket.id == TicketLink.ticket_id",
+        secondaryjoin="Ticket.id == TicketLink.related_ticket_id", viewonly=True)
+    links_from: Mapped[list["Ticket"]] = relationship(
+        secondary="ticket_links", primaryjoin="Ticket.id == TicketLink.related_ticket_id",
+        secondaryjoin="Ticket.id == TicketLink.ticket_id", viewonly=True)
+
+    @property
+    def related(self) -> list["Ticket"]:
+        """The linked tickets, by id (load links_to and links_from with the ticket)."""
+        return sorted({t.id: t for t in (*self.links_to, *self.links_from)}.values(), key=lambda t: t.id)
 
     @property
     def display_number(self) -> str:

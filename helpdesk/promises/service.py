@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from helpdesk.errors import Conflict, Invalid, NotFound
 from helpdesk.models import CallLog, Interaction, Promise, Ticket, TicketEvent, User
@@ -55,7 +55,7 @@ def ticket_promises(session: Session, ticket_id: int) -> list[Promise]:
     """Every promise of a ticket, soonest due first, with their owners."""
     return list(session.scalars(
         select(Promise).where(Promise.ticket_id == ticket_id)
-        .options(selectinload(Promise.owner)).order_by(Promise.due_at, Promise.id)
+        .options(joinedload(Promise.owner)).order_by(Promise.due_at, Promise.id)
     ))
 
 

@@ -19,19 +19,21 @@ MAX_QUERY = 200
 _OPEN = OPEN_TICKETS
 
 
-def get_ticket(user, ticket_id: int) -> Ticket:
-    """The ticket if `user` may see it; NotFound otherwise, so ids of others' tickets reveal nothing."""
-    ticket = db.session.execute(
-        select(Ticket)
-        .where(Ticket.id == ticket_id)
-        .options(
-            # Two statements whatever the history: the ticket with its team, assignee, customer, tags
-            # and SLA clocks (a few of each); its messages with their authors and files.
-            joinedload(Ticket.team), joinedload(Ticket.assignee), joinedload(Ticket.customer),
-            joinedload(Ticket.tags), joinedload(Ticket.sla_clocks),
-            selectinload(Ticket.messages).options(joinedload(Message.attachments), joinedload(Message.author)),
-        )
-    ).unique().scalar_one_or_none()
+def get_ticket(user, ticket_id: int, *, with_page: bool = False) -> Ticket:
+    """The ticket if `user` may see it; NotFound otherwise, so ids of others' tickets reveal nothing.
+    Two statements whatever the history: the ticket with its team, assignee, customer, tags and SLA
+    clocks (a few of each), and with `with_page` its promises (with their owners) and linked tickets
+    (the ticket page's); its messages with their authors and files."""
+    options = [
+        joinedload(Ticket.team), joinedload(Ticket.assignee), joinedload(Ticket.customer),
+        joinedload(Ticket.tags), joinedload(Ticket.sla_clocks),
+        selectinload(Ticket.messages).options(joinedload(Message.attachments), joinedload(Message.author)),
+    ]
+    if with_page:
+        options += [joinedload(Ticket.promises).joinedload(Promise.owner), joinedload(Ticket.links_to),
+                    joinedload(Ticket.links_from)]
+    ticket = db.session.execute(select(Ticket).where(Ticket.id == ticket_id).options(*options)
+                                ).unique().scalar_one_or_none()
     if ticket is None:
         raise NotFound("No such ticket.")
     require(user, "ticket.view", ticket, hide=True)

@@ -538,15 +538,10 @@ def link_tickets(session: Session, actor: User, ticket_id: int, related_id: int,
 
 
 def related_tickets(session: Session, ticket_id: int) -> list[Ticket]:
-    rows = session.execute(
-        select(TicketLink.ticket_id, TicketLink.related_ticket_id).where(
-            (TicketLink.ticket_id == ticket_id) | (TicketLink.related_ticket_id == ticket_id)
-        )
-    ).all()
-    ids = {a if b == ticket_id else b for a, b in rows}
-    if not ids:
-        return []
-    return list(session.scalars(select(Ticket).where(Ticket.id.in_(ids)).order_by(Ticket.id)))
+    """The tickets linked to this one, either way round, in one statement."""
+    linked = select(TicketLink.related_ticket_id).where(TicketLink.ticket_id == ticket_id).union(
+        select(TicketLink.ticket_id).where(TicketLink.related_ticket_id == ticket_id))
+    return list(session.scalars(select(Ticket).where(Ticket.id.in_(linked)).order_by(Ticket.id)))
 
 
 def macro_values(ticket: Ticket, agent: User) -> dict[str, str]:
