@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from collections.abc import Callable, Iterable
+
 from babel.dates import format_skeleton
 from flask_babel import format_decimal, get_locale
+from markupsafe import Markup
 
 
 def business_duration(seconds: float | None) -> str:
@@ -32,3 +35,17 @@ def number(value: float | None, digits: int = 0) -> str:
 
 def short_day(day: date) -> str:
     return format_skeleton("MMMd", day, locale=str(get_locale()))
+
+
+def select_options(choices: Iterable[tuple[int, str]]) -> Callable[[int | None], Markup]:
+    """The <option>s of a drop-down shown on many rows (every at-risk ticket's "reassign to"),
+    rendered once: the returned function gives them with one value selected."""
+    rendered = str(Markup("").join(Markup('<option value="{}">{}</option>').format(value, label)
+                                   for value, label in choices))
+
+    def with_selected(selected: int | None) -> Markup:
+        if selected is None:
+            return Markup(rendered)
+        return Markup(rendered.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1))
+
+    return with_selected

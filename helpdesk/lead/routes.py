@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from helpdesk.errors import DomainError
 from helpdesk.extensions import db
 from helpdesk.lead import service
-from helpdesk.lead.formatting import business_duration, number, percent
+from helpdesk.lead.formatting import business_duration, number, percent, select_options
 from helpdesk.models import User, utcnow
 from helpdesk.permissions import require
 from helpdesk.surveys import followups
@@ -45,8 +45,9 @@ def _panels(now) -> dict:
         "follow_ups": followups.open_follow_ups(session, limit=FOLLOW_UPS_SHOWN + 1),
         "follow_ups_shown": FOLLOW_UPS_SHOWN,
         "reason_label": followups.reason_label,
-        "assignees": list(db.session.scalars(
-            db.select(User).where(User.active.is_(True), User.role.in_(("agent", "lead"))).order_by(User.name))),
+        "assignee_options": select_options(db.session.execute(
+            db.select(User.id, User.name).where(User.active.is_(True), User.role.in_(("agent", "lead")))
+            .order_by(User.name)).tuples()),
         "age_buckets": [name for name, _, _ in service.AGE_BUCKETS],
     }
 
