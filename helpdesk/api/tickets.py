@@ -75,15 +75,17 @@ def sla_json(ticket: Ticket, now) -> dict:
     return result
 
 
-def ticket_json(user, ticket: Ticket) -> dict:
+def ticket_json(user, ticket: Ticket, *, just_created: bool = False) -> dict:
+    """The ticket as the API shows it; `just_created`: it has no survey answer and no promise yet, so
+    neither is read back."""
     data = ticket_summary_json(ticket)
     data["messages"] = [message_json(m) for m in queries.visible_messages(user, ticket)]
     data["sla"] = sla_json(ticket, utcnow())
     data["merged_into_id"] = ticket.merged_into_id
     data["repeat_of_id"] = ticket.repeat_of_id
-    data["survey"] = survey_json(user, ticket)
-    data["promises"] = [promise_json(user, p) for p in
-                        promises.visible_promises(user, promises.ticket_promises(db.session, ticket.id))]
+    data["survey"] = None if just_created else survey_json(user, ticket)
+    data["promises"] = [] if just_created else [
+        promise_json(user, p) for p in promises.visible_promises(user, promises.ticket_promises(db.session, ticket.id))]
     return data
 
 
@@ -125,7 +127,7 @@ def create_ticket():
     # Everything the response shows is already in the session: serialise (after the last flush, which
     # settles the version) before the commit expires it, instead of reading it all back.
     db.session.flush()
-    data = ticket_json(user, ticket)
+    data = ticket_json(user, ticket, just_created=True)
     db.session.commit()
     return data, 201
 
