@@ -3,7 +3,7 @@
 for a few minutes. Prints latency per kind of request (p50, p95, max), errors, and the server
 process's memory and open connections over time (they must not grow).
 
-    python -m bench.load [--agents 500] [--seconds 300] [--create-rate 20] [--view-rate 20]
+    python -m bench.load [--agents 500] [--seconds 300] [--create-rate 20] [--view-rate 20] [--call-rate 0]
                          [--tickets 20000] [--database-url URL] [--processes 1 --redis-url URL] [--json FILE]
 
 The server is the documented production command (`gunicorn -c gunicorn.conf.py wsgi:app`, gevent
@@ -31,12 +31,13 @@ from bench.dataset import ROOT, Dataset, default_customers
 from bench.http import _process, free_port
 
 PASSWORD = "load-password"
+CTI_TOKEN = "bench-load-cti-token"
 
 
-def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], int]:
+def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], list[int], list[str]]:
     """N agent accounts with an API token each (made once, kept in the data set); returns their
-    tokens, ticket ids to view, and the customers creations are for (spread, as callers are: one
-    customer's row is written by each of their tickets)."""
+    tokens, ticket ids to view, the customers creations are for (spread, as callers are: one
+    customer's row is written by each of their tickets), and customers' phone numbers to call from."""
     os.environ.update(dataset.env())
     sys.path.insert(0, str(ROOT))
     from datetime import timedelta
@@ -46,7 +47,7 @@ def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], int]:
     from helpdesk import create_app
     from helpdesk.auth.security import hash_password, hash_token
     from helpdesk.extensions import db
-    from helpdesk.models import ApiToken, Customer, Team, Ticket, User, utcnow
+    from helpdesk.models import ApiToken, Customer, CustomerPhone, Team, Ticket, User, utcnow
 
     app = create_app()
     tokens_file = dataset.instance / f"load-tokens-{n}.json"
@@ -77,7 +78,8 @@ def _accounts(dataset: Dataset, n: int) -> tuple[list[str], list[int], int]:
             tokens_file.write_text(json.dumps(tokens))
         ticket_ids = list(db.session.scalars(select(Ticket.id).order_by(Ticket.id.desc()).limit(2000)))
         customer_ids = list(db.session.scalars(select(Customer.id).order_by(Customer.id).limit(2000)))
-    return tokens, ticket_ids, customer_ids
+        phones = list(db.session.scalars(select(CustomerPhone.number).order_by(CustomerPhone.id).limit(2000)))
+    return tokens, ticket_ids, customer_ids, phones
 
 
 @contextmanager
@@ -87,7 +89,8 @@ def production_server(dataset: Dataset, processes: int, log=print, redis_url: st
 
     port = free_port()
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"]
-    env_extra = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_PROCESSES": str(processes), "LOG_LEVEL": "warning"}
+    env_extra = {"PORT": str(port), "HOST": "127.0.0.1", "WEB_PROCESSES": str(processes), "LOG_LEVEL": "warning",
+                 "CTI_TOKEN": CTI_TOKEN}
     if redis_url:  # several processes share live events through it
         env_extra.update(REDIS_URL=redis_url, SOCKETIO_CHANNEL=f"bench-load-{port}")
     log(f"  $ PORT={port} WEB_PROCESSES={processes} gunicorn -c gunicorn.conf.py wsgi:app")
@@ -134,8 +137,8 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))]
 
 
-async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int], customer_ids: list[int], args,
-               log) -> dict:
+async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int], customer_ids: list[int],
+               phones: list[str], args, log) -> dict:
     import aiohttp
     import socketio
 
@@ -165,8 +168,8 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
         await asyncio.gather(*(connect(t) for t in tokens[batch:batch + 25]))
     log(f"  {len(clients)} agents connected in {time.monotonic() - started:.1f} s ({connect_failures} failed)")
 
-    latencies: dict[str, list[float]] = {"create": [], "view": []}
-    errors: dict[str, int] = {"create": 0, "view": 0}
+    latencies: dict[str, list[float]] = {"create": [], "view": [], "call": []}
+    errors: dict[str, int] = {"create": 0, "view": 0, "call": 0}
     samples: list[dict] = []
     connector = aiohttp.TCPConnector(limit=200)
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -198,6 +201,19 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
         async def view(i: int) -> None:
             await timed("view", http.get(f"{base}/console/tickets/{random.choice(ticket_ids)}"), 200)
 
+        async def call(i: int) -> None:
+            """A customer calls an agent (the screen-pop), the agent answers, they hang up after 3 s:
+            the three CTI events, each timed as a "call" request."""
+            call_id = f"load-{os.getpid()}-{i}"
+            agent = f"load{i % len(tokens)}@bench.local"
+            caller = phones[i % len(phones)] if phones else f"+3361{i % 10_000_000:07d}"
+            for event, pause in (("newCall", 1.0), ("answer", 3.0), ("hangup", 0)):
+                await timed("call", http.post(base + "/api/v1/cti/events", headers={"X-CTI-Token": CTI_TOKEN},
+                                              json={"event": event, "call_id": call_id, "from": caller, "to": "3000",
+                                                    "direction": "in", "agent_email": agent}), 200)
+                if pause:
+                    await asyncio.sleep(pause)
+
         async def sample() -> None:
             while True:
                 figures = []
@@ -214,7 +230,8 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
         t_start = time.monotonic()
         sampler = asyncio.create_task(sample())
         tasks = []
-        rates = (("create", args.create_rate, create), ("view", args.view_rate, view))
+        rates = (("create", args.create_rate, create), ("view", args.view_rate, view),
+                 ("call", args.call_rate, call))
         next_at = {kind: t_start for kind, _, _ in rates}
         counts = {kind: 0 for kind, _, _ in rates}
         while (now := time.monotonic()) - t_start < args.seconds:
@@ -280,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=300)
     p.add_argument("--create-rate", type=float, default=20, help="ticket creations per second (API)")
     p.add_argument("--view-rate", type=float, default=20, help="ticket pages viewed per second (console)")
+    p.add_argument("--call-rate", type=float, default=0,
+                   help="calls per second (CTI newCall to a connected agent, answer, hangup after 3 s)")
     p.add_argument("--tickets", type=int, default=20_000, help="size of the data set")
     p.add_argument("--processes", type=int, default=1, help="gunicorn worker processes (WEB_PROCESSES)")
     p.add_argument("--database-url", default=None)
@@ -294,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     dataset = Dataset(tickets=args.tickets, customers=default_customers(args.tickets),
                       instance=ROOT / "bench" / ".data" / f"{args.tickets}{suffix}", database_url=args.database_url)
     dataset.prepare()
-    tokens, ticket_ids, customer_ids = _accounts(dataset, args.agents)
+    tokens, ticket_ids, customer_ids, phones = _accounts(dataset, args.agents)
     if args.processes > 1 and not args.redis_url:
         p.error("--processes > 1 needs --redis-url (the live events go from process to process through it)")
     with production_server(dataset, args.processes, redis_url=args.redis_url) as (base, master):
@@ -306,9 +325,9 @@ def main(argv: list[str] | None = None) -> int:
                   f"p95 {result['p95_ms']} ms)")
             print(json.dumps(result))
             return 0
-        result = asyncio.run(_run(base, master, tokens, ticket_ids, customer_ids, args, print))
+        result = asyncio.run(_run(base, master, tokens, ticket_ids, customer_ids, phones, args, print))
     result.update(database=dataset.label, processes=args.processes, create_rate=args.create_rate,
-                  view_rate=args.view_rate, tickets=args.tickets)
+                  view_rate=args.view_rate, call_rate=args.call_rate, tickets=args.tickets)
     _print(result)
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
@@ -321,8 +340,10 @@ def _print(r: dict) -> None:
           f"{r['still_connected_at_end']} still connected after {r['seconds']:.0f} s; "
           f"{r['events_received']} live events received")
     print(f"{'':10} {'n':>7} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   target: no error, p95 < 200 ms")
-    for kind in ("create", "view"):
+    for kind in ("create", "view", "call"):
         k = r[kind]
+        if not k["n"]:
+            continue
         print(f"{kind:10} {k['n']:>7} {k['errors']:>7} {k['p50_ms']:>8} {k['p95_ms']:>8} {k['max_ms']:>8}")
     s = r["samples"]
     if s:

@@ -15,7 +15,7 @@ from helpdesk.errors import Invalid, NotFound
 from helpdesk.models import CallLog, Customer, CustomerPhone, Interaction, Team, User
 from helpdesk.models.users import STAFF_ROLES
 from helpdesk.promises.service import keep_for_call
-from helpdesk.realtime.events import STAFF_ROOM, emit_after_commit, team_room, user_room
+from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, user_room
 
 
 @dataclass
@@ -121,7 +121,8 @@ def handle_event(session: Session, event: CallEvent, now: datetime, region: str,
             session.rollback()
             call = session.scalar(select(CallLog).where(CallLog.call_id == event.call_id))
             return CallOutcome(call, list(call.customer_ids or []), changed=False)
-        rooms, _agent, _team = target_rooms(session, event)
+        rooms, agent, team = target_rooms(session, event)
+        call.rang_rooms = rooms if agent is not None or team is not None else [STAFF_ROOM]
         number = normalise_phone(event.caller or "", region)
         payload = {
             "call_id": call.call_id, "id": call.id, "from": event.from_number, "number": number or event.caller,
@@ -146,7 +147,7 @@ def handle_event(session: Session, event: CallEvent, now: datetime, region: str,
             agent.availability = "on_call"
         _sync_interactions(session, call)
         keep_for_call(session, call, now)  # an answered call out to the customer keeps what was promised
-        emit_after_commit(session, "call:updated", _update_payload(call, agent), [STAFF_ROOM])
+        emit_after_commit(session, "call:updated", _update_payload(call, agent), update_rooms(call, agent))
         return CallOutcome(call, list(call.customer_ids or []), changed=True)
 
     # hangup
@@ -163,8 +164,7 @@ def handle_event(session: Session, event: CallEvent, now: datetime, region: str,
     _sync_interactions(session, call)
     payload = _update_payload(call, agent)
     payload["wrap_up"] = not call.missed
-    rooms = [STAFF_ROOM] + ([user_room(agent.id)] if agent else [])
-    emit_after_commit(session, "call:updated", payload, rooms)
+    emit_after_commit(session, "call:updated", payload, update_rooms(call, agent))
     return CallOutcome(call, list(call.customer_ids or []), changed=True)
 
 
@@ -175,6 +175,14 @@ def _sync_interactions(session: Session, call: CallLog) -> None:
         interaction.ticket_id = call.ticket_id
         if call.missed and call.state == "ended":
             interaction.summary = "Appel manqué"
+
+
+def update_rooms(call: CallLog, agent: User | None) -> list[str]:
+    """Who hears how a call goes on: those it rang (their screen-pop says "taken by" or "ended"),
+    the leads (the dashboard's agents on a call), and the agent who has it. A call logged before
+    the rooms were kept rang, as far as anyone knows, everyone."""
+    return list(dict.fromkeys([*(call.rang_rooms or [STAFF_ROOM]), LEADS_ROOM,
+                               *([user_room(agent.id)] if agent else [])]))
 
 
 def _update_payload(call: CallLog, agent: User | None) -> dict:

@@ -25,6 +25,9 @@ class CallLog(db.Model):
     direction: Mapped[str] = mapped_column(String(8), default="in")
     state: Mapped[str] = mapped_column(String(16), default="ringing")
     customer_ids: Mapped[list] = mapped_column(JSON, default=list)  # every customer matched
+    # The live rooms it rang (the named agent's, the team's, or every staff member's for a ring
+    # group): how it went on (answered by, ended) is told there and to the leads, not to everyone.
+    rang_rooms: Mapped[Optional[list]] = mapped_column(JSON)
     customer_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )

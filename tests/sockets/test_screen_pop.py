@@ -73,3 +73,20 @@ def test_answer_tells_the_others_and_duplicates_stay_silent(client, connect, flo
     update = ben.wait_for("call:updated")
     assert (update["state"], update["agent_name"]) == ("answered", "Ana")
     assert ben.received("call:incoming") == [] and ben.received("call:updated") == []
+
+
+def test_how_a_call_goes_on_is_told_to_those_it_rang_and_the_leads_not_everyone(app, client, connect, floor, factory, auth):
+    factory.user("lead", email="lea@example.com", name="Léa", availability="available")
+    ana, ben = connect(floor["tokens"]["ana"]), connect(floor["tokens"]["ben"])
+    lead = connect(auth.token("lea@example.com"))
+    _new_call(client, "k-9", agent_email="ana@example.com")
+    ana.wait_for("call:incoming")
+    assert ben.received("call:incoming") == []  # (reads everything Ben heard so far)
+    for event in ("answer", "hangup"):
+        body = {"event": event, "call_id": "k-9", "direction": "in", "agent_email": "ana@example.com"}
+        assert client.post("/api/v1/cti/events", json=body, headers=CTI).status_code == 200
+    assert [u["state"] for u in (lead.wait_for("call:updated"), lead.wait_for("call:updated"))] == ["answered", "ended"]
+    assert ana.wait_for("call:updated")["state"] == "answered"
+    assert ana.wait_for("call:updated")["wrap_up"] is True
+    # Ben is available and on Ana's team, but the call rang Ana alone: how it went on is not his.
+    assert ben.received("call:updated") == []
