@@ -21,6 +21,7 @@ import json
 import os
 import random
 import re
+import signal
 import statistics
 import sys
 import time
@@ -142,17 +143,27 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
     import aiohttp
     import socketio
 
-    received = {"events": 0}
+    received = {"events": 0, "connects": 0, "drops": 0}
     clients: list = []
     connect_failures = 0
 
     async def connect(token: str) -> None:
         nonlocal connect_failures
-        client = socketio.AsyncClient(reconnection=False)
+        # With --kill-after, agents reconnect as the console does (socket.io's client retries).
+        client = socketio.AsyncClient(reconnection=bool(args.kill_after), reconnection_delay=0.5,
+                                      reconnection_delay_max=2)
 
         @client.on("*", namespace="/console")
         async def _any(event, data=None):
             received["events"] += 1
+
+        @client.on("connect", namespace="/console")
+        async def _connected():
+            received["connects"] += 1
+
+        @client.on("disconnect", namespace="/console")
+        async def _dropped(*_reason):
+            received["drops"] += 1
 
         try:
             await client.connect(base, namespaces=["/console"], auth={"token": token}, transports=["websocket"],
@@ -229,6 +240,18 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
 
         t_start = time.monotonic()
         sampler = asyncio.create_task(sample())
+        killed: dict = {}
+
+        async def kill_one_worker() -> None:
+            """SIGKILL one server process under traffic; gunicorn's master starts another."""
+            await asyncio.sleep(args.kill_after)
+            workers = _workers(master)
+            if workers:
+                os.kill(workers[0], signal.SIGKILL)
+                killed.update(pid=workers[0], at=round(time.monotonic() - t_start, 1))
+                log(f"  killed server process {workers[0]} at {killed['at']} s")
+
+        killer = asyncio.create_task(kill_one_worker()) if args.kill_after else None
         tasks = []
         rates = (("create", args.create_rate, create), ("view", args.view_rate, view),
                  ("call", args.call_rate, call))
@@ -244,11 +267,15 @@ async def _run(base: str, master: int, tokens: list[str], ticket_ids: list[int],
         await asyncio.gather(*tasks)
         await asyncio.sleep(1)
         sampler.cancel()
+        if killer is not None:
+            killer.cancel()
     still = sum(1 for c in clients if c.connected)
+    drops = received["drops"]  # before the run's own disconnects below
     await asyncio.gather(*(c.disconnect() for c in clients), return_exceptions=True)
     result = {"agents": len(tokens), "connected": len(clients), "connect_failures": connect_failures,
               "still_connected_at_end": still, "seconds": args.seconds, "events_received": received["events"],
-              "samples": samples}
+              "drops": drops, "reconnects": max(0, received["connects"] - len(clients)),
+              "killed": killed or None, "samples": samples}
     for kind in latencies:
         values = latencies[kind]
         result[kind] = {"n": len(values), "errors": errors[kind], "p50_ms": round(_pct(values, 50), 1),
@@ -304,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--database-url", default=None)
     p.add_argument("--redis-url", default=None, help="needed with --processes > 1 (live events between them)")
     p.add_argument("--sample-every", type=float, default=10)
+    p.add_argument("--kill-after", type=float, default=0, metavar="SECONDS",
+                   help="SIGKILL one server process this long into the run (agents then reconnect)")
     p.add_argument("--saturate", type=int, default=0, metavar="CLIENTS",
                    help="instead: CLIENTS concurrent clients creating tickets back to back for --seconds (throughput)")
     p.add_argument("--json", default=None)
@@ -339,6 +368,10 @@ def _print(r: dict) -> None:
     print(f"\n{r['connected']}/{r['agents']} agents connected ({r['connect_failures']} failed), "
           f"{r['still_connected_at_end']} still connected after {r['seconds']:.0f} s; "
           f"{r['events_received']} live events received")
+    if r.get("killed"):
+        print(f"server process {r['killed']['pid']} killed at {r['killed']['at']} s: {r['drops']} agents dropped, "
+              f"{r['reconnects']} reconnections; connected over time: "
+              + ", ".join(f"{x['t']:.0f}s {x['connected']}" for x in r["samples"]))
     print(f"{'':10} {'n':>7} {'errors':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   target: no error, p95 < 200 ms")
     for kind in ("create", "view", "call"):
         k = r[kind]
