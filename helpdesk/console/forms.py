@@ -5,9 +5,31 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from markupsafe import Markup, escape
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import Select, html_params
 
 from helpdesk.models.tickets import PRIORITIES, STATUSES, TYPES
+
+class QuickSelect(Select):
+    """A <select> whose options are written out directly: the agent and team lists of a ticket page
+    (hundreds of people at a big centre) rendered through WTForms' per-option attribute builder took
+    a quarter of the page's time."""
+
+    def __call__(self, field, **kwargs):
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        parts = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for value, label, selected, _render_kw in field.iter_choices():
+            parts.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>{escape(label)}</option>')
+        parts.append("</select>")
+        return Markup("".join(parts))
+
 
 STATUS_LABELS = {
     "new": _l("Nouveau"), "open": _l("Ouvert"), "pending_customer": _l("Attente client"),
@@ -30,8 +52,8 @@ class TicketFieldsForm(FlaskForm):
     status = SelectField(_l("Statut"), choices=[(s, STATUS_LABELS[s]) for s in STATUSES])
     priority = SelectField(_l("Priorité"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES])
     type = SelectField(_l("Type"), choices=[(t, TYPE_LABELS[t]) for t in TYPES])
-    team = SelectField(_l("Équipe"), choices=[], validate_choice=False)
-    assignee_id = SelectField(_l("Assigné à"), choices=[], validate_choice=False)
+    team = SelectField(_l("Équipe"), choices=[], validate_choice=False, widget=QuickSelect())
+    assignee_id = SelectField(_l("Assigné à"), choices=[], validate_choice=False, widget=QuickSelect())
     tags = StringField(_l("Étiquettes"), validators=[Length(max=1000)])
 
 
@@ -43,7 +65,7 @@ class NewTicketForm(FlaskForm):
     channel = SelectField(_l("Canal"), choices=[("phone", _l("Téléphone")), ("email", _l("E-mail")), ("chat", _l("Chat")), ("portal", _l("Portail"))])
     priority = SelectField(_l("Priorité"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES], default="normal")
     type = SelectField(_l("Type"), choices=[(t, TYPE_LABELS[t]) for t in TYPES], default="question")
-    team = SelectField(_l("Équipe"), choices=[], validate_choice=False)
+    team = SelectField(_l("Équipe"), choices=[], validate_choice=False, widget=QuickSelect())
 
 
 class MergeForm(FlaskForm):
@@ -55,7 +77,7 @@ class LinkForm(FlaskForm):
 
 
 class MacroForm(FlaskForm):
-    macro_id = SelectField(_l("Réponse type"), choices=[], coerce=int, validate_choice=False)
+    macro_id = SelectField(_l("Réponse type"), choices=[], coerce=int, validate_choice=False, widget=QuickSelect())
     version = HiddenField()
 
 
@@ -69,12 +91,12 @@ class CustomerForm(FlaskForm):
 
 class CallTicketForm(FlaskForm):
     customer_id = HiddenField()
-    product_id = SelectField(_l("Produit concerné"), choices=[], validate_choice=False)
+    product_id = SelectField(_l("Produit concerné"), choices=[], validate_choice=False, widget=QuickSelect())
     subject = StringField(_l("Sujet"), validators=[DataRequired(), Length(max=300)])
     body = TextAreaField(_l("Demande du client"), validators=[DataRequired(), Length(max=100_000)])
     priority = SelectField(_l("Priorité"), choices=[(p, PRIORITY_LABELS[p]) for p in PRIORITIES], default="normal")
     type = SelectField(_l("Type"), choices=[(t, TYPE_LABELS[t]) for t in TYPES], default="incident")
-    team = SelectField(_l("Équipe"), choices=[], validate_choice=False)
+    team = SelectField(_l("Équipe"), choices=[], validate_choice=False, widget=QuickSelect())
     status = SelectField(_l("Statut à la création"), choices=[("new", _l("Nouveau")), ("resolved", _l("Résolu pendant l'appel"))], default="new")
 
 
@@ -90,4 +112,4 @@ class PromiseForm(FlaskForm):
     quick = SelectField(_l("Échéance"), choices=[("", _l("à la date ci-dessous"))] + list(QUICK_DUE_LABELS.items()),
                         default="")
     due_at = DateTimeLocalField(_l("Date et heure"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
-    owner_id = SelectField(_l("Promis par"), choices=[], validate_choice=False)
+    owner_id = SelectField(_l("Promis par"), choices=[], validate_choice=False, widget=QuickSelect())
