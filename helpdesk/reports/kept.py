@@ -7,7 +7,9 @@ for REPORT_KEEP_MINUTES, as BI tools do (Zendesk Explore refreshes hourly). The 
 say when the figures were computed; "Recalculer" drops them. While a lead keeps looking at a kept
 report (shown within the last REPORT_KEEP_WARM_MINUTES), the background pass computes it again
 before it goes stale, so the next view is fast and fresh. Reports of one day ("today") are never
-kept: the dashboard's live figures must equal them.
+kept: the dashboard's live figures must equal them. The presets (30 days, the quarter, without
+filters) are kept warm by the background pass whether or not anyone looked, so the first view of
+them is fast too; only new filters or a long custom range wait for their first computation.
 
 A cheap report is never kept, so on a small helpdesk every figure is always live. Kept figures
 are JSON (helpdesk.reports.plain); the key is a digest of the report's name, its period as
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 from helpdesk.models import KeptReport
 from helpdesk.reports import agents, satisfaction, sla, volume
 from helpdesk.reports.fcr import fcr_settings
-from helpdesk.reports.filters import ReportFilters
+from helpdesk.reports.filters import ReportFilters, parse_filters
 from helpdesk.reports.plain import plain, revive
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ REPORTS: dict[str, tuple[Callable[[Session, ReportFilters], Any], type]] = {
 _KEY_FIELDS = ("start", "end", "timezone", "team_id", "agent_id", "priority", "channel", "segment", "product_id")
 REFRESHES_PER_PASS = 5
 FORGET_AFTER = timedelta(days=7)
+# Kept warm whoever looks: the ranges a lead opens first, without filters.
+PRESET_RANGES = ("30d", "quarter")
 
 
 @dataclass(frozen=True)
@@ -208,4 +212,35 @@ def refresh_due(session: Session, now: Callable[[], datetime], rules: KeepRules,
             continue
         _store(session, row.key, row.kind, filters, report, now(), elapsed, viewed_at=row.viewed_at)
         done += 1
+    return done
+
+
+def warm_presets(session: Session, now: Callable[[], datetime], rules: KeepRules, timezone: str,
+                 warmed: dict[str, datetime]) -> int:
+    """Keep the presets (30 days, the quarter, no filter) of every report computed, looked at or
+    not, so a lead's first view of them is served at once: each is computed again from half its
+    keeping time (and kept if it was long to compute; a cheap one is recomputed at the same pace,
+    not every pass: `warmed` is the process's memory of when). The number computed."""
+    done = 0
+    for range_name in PRESET_RANGES:
+        moment = now()
+        filters = parse_filters(session, {"range": range_name}, moment, timezone)
+        if not may_keep(filters):
+            continue
+        for kind, (compute, _cls) in REPORTS.items():
+            key = report_key(kind, filters, _depends_on(session, kind))
+            half = timedelta(minutes=rules.keep_minutes) / 2
+            computed_at = session.scalar(select(KeptReport.computed_at).where(KeptReport.key == key))
+            last = max(filter(None, (computed_at, warmed.get(key))), default=None)
+            if last is not None and moment - last < half:
+                continue
+            started = time.perf_counter()
+            report = compute(session, filters)
+            elapsed = round((time.perf_counter() - started) * 1000)
+            warmed[key] = now()
+            if worth_keeping(elapsed, rules):
+                _store(session, key, kind, filters, report, warmed[key], elapsed, viewed_at=warmed[key])
+            else:
+                session.rollback()  # it only read
+            done += 1
     return done

@@ -127,15 +127,16 @@ def background_pass(app: Flask, session) -> PassReport:
     SLA sweep, auto-close, survey invitations due and overdue follow-ups, promises due (warned,
         broken), the SLA recomputes left queued after a policy or calendar change, the knowledge-base
     searches to fold into missing articles, the outbox, unreferenced attachment files every few hours,
-    the kept reports leads are looking at (computed again before they go stale), and, once a day, the
-    full recompute of customer scores. A part that fails is logged and rolled back (the next pass
-    retries it); the others still run. While the database does not answer, the pass
-    does nothing but check whether it is back, and the log says so once (helpdesk.outages)."""
+    the kept reports leads are looking at and the report presets (computed again before they go
+    stale), and, once a day, the full recompute of customer scores. A part that fails is logged and
+    rolled back (the next pass retries it); the others still run. While the database does not
+    answer, the pass does nothing but check whether it is back, and the log says so once
+    (helpdesk.outages)."""
     from sqlalchemy import text
 
     from helpdesk.models.types import utcnow
     from helpdesk.outages import health_of, is_unreachable
-    from helpdesk.reports.kept import KeepRules, refresh_due
+    from helpdesk.reports.kept import KeepRules, refresh_due, warm_presets
     from helpdesk.scores.service import recompute_if_due
     from helpdesk.sla.recompute import run_pending as run_pending_recomputes
     from helpdesk.sla.sweep import sweep
@@ -189,7 +190,11 @@ def background_pass(app: Flask, session) -> PassReport:
     part("reading the IMAP mailbox", lambda: poll_inbound_mailbox(app, session))
     part("sending the outbox", lambda: send_outbox(app, session))  # this pass's alerts and invitations
     part("pruning unreferenced attachment files", prune)
-    part("computing kept reports again", lambda: refresh_due(session, utcnow, KeepRules.from_config(app.config)))
+    rules = KeepRules.from_config(app.config)
+    part("computing kept reports again", lambda: refresh_due(session, utcnow, rules))
+    part("keeping the report presets warm",
+         lambda: warm_presets(session, utcnow, rules, app.config["BABEL_DEFAULT_TIMEZONE"],
+                              app.extensions.setdefault("helpdesk.report_presets", {})))
     # Once a day, claimed atomically: one process runs it however many sweep; on a failure it
     # schedules a retry and the sweeps go on meanwhile.
     recomputed = bool(part("daily customer-score recompute", lambda: recompute_if_due(session, utcnow())))

@@ -178,3 +178,41 @@ def test_reports_nobody_looks_at_are_not_computed_again_then_forgotten(client, k
         assert db.session.query(KeptReport).count() == 1
         refresh_due(db.session, lambda: now + timedelta(days=8), rules)
         assert db.session.query(KeptReport).count() == 0
+
+
+def test_the_presets_are_kept_warm_before_anyone_looks(client, keeping, week):
+    from helpdesk.extensions import db
+    from helpdesk.models import KeptReport, utcnow
+    from helpdesk.reports.kept import KeepRules, warm_presets
+
+    rules, warmed = KeepRules.from_config(keeping.config), {}
+    with keeping.app_context():
+        now = utcnow()
+        presets = _presets_longer_than_a_day(now) * 4  # every report, 30 days and (but on its 1st day) the quarter
+        assert warm_presets(db.session, lambda: now, rules, "Europe/Paris", warmed) == presets
+        assert db.session.query(KeptReport).count() == presets
+        assert warm_presets(db.session, lambda: now + timedelta(minutes=4), rules, "Europe/Paris", warmed) == 0
+    first = api(client, week, "sla", "range=30d")
+    assert first["kept"] is True and first["computed_at"] == now.isoformat()  # served from the warm one
+    with keeping.app_context():
+        assert warm_presets(db.session, lambda: now + timedelta(minutes=5), rules, "Europe/Paris", warmed) == presets
+
+
+def _presets_longer_than_a_day(now) -> int:
+    day = now.astimezone(ZoneInfo("Europe/Paris")).date()
+    return 1 + (day.day != 1 or day.month not in (1, 4, 7, 10))
+
+
+def test_cheap_presets_are_not_recomputed_every_pass(client, app, week):
+    from helpdesk.extensions import db
+    from helpdesk.models import KeptReport, utcnow
+    from helpdesk.reports.kept import KeepRules, warm_presets
+
+    app.config["REPORT_KEEP_AFTER_MS"] = 60_000
+    rules, warmed = KeepRules.from_config(app.config), {}
+    with app.app_context():
+        now = utcnow()
+        expected = _presets_longer_than_a_day(now) * 4
+        assert warm_presets(db.session, lambda: now, rules, "Europe/Paris", warmed) == expected
+        assert db.session.query(KeptReport).count() == 0  # cheap: computed, not kept
+        assert warm_presets(db.session, lambda: now + timedelta(seconds=30), rules, "Europe/Paris", warmed) == 0
