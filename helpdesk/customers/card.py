@@ -164,8 +164,8 @@ def customer_card(user, customer_id: int, *, now: datetime, recent: int = 10, ti
     if sees_follow_ups:
         follow_ups = [_follow_up_line(f, f.ticket.number if f.ticket else None, now)
                       for f in customer.open_follow_ups[:CARD_FOLLOW_UPS]]
-    return CustomerCard(customer, products, open_tickets, recent_tickets, items, next_cursor, total or 0,
-                        open_count or 0, now.date(), show_scores=may(user, "customer.scores.view", customer),
+    return CustomerCard(customer, products, open_tickets, recent_tickets, items, next_cursor, total,
+                        open_count, now.date(), show_scores=may(user, "customer.scores.view", customer),
                         follow_ups=follow_ups)
 
 
@@ -180,16 +180,16 @@ def _latest_purchase_first(owned: CustomerProduct) -> tuple:
 def _open_and_recent(customer_id: int, recent: int, details: bool) -> tuple[list[Ticket], list[Ticket]]:
     """The customer's open tickets (most urgent first, up to OPEN_LISTED) and latest ones, in one
     statement: each list's ids picked by its own index-ordered, limited select, the tickets read once."""
-    open_ids = (select(Ticket.id.label("id"), literal(1).label("list"),
-                       func.row_number().over(order_by=(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id))
-                       .label("rank"))
-                .where(Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES))
-                .order_by(Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id).limit(OPEN_LISTED).subquery())
-    recent_ids = (select(Ticket.id.label("id"), literal(2).label("list"),
-                         func.row_number().over(order_by=(Ticket.created_at.desc(), Ticket.id.desc())).label("rank"))
-                  .where(Ticket.customer_id == customer_id)
-                  .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(recent).subquery())
-    picked = union_all(select(open_ids), select(recent_ids)).subquery("picked")
+    def picked_ids(which: int, order: tuple, limit: int, *where):
+        return select(select(Ticket.id.label("id"), literal(which).label("list"),
+                             func.row_number().over(order_by=order).label("rank"))
+                      .where(Ticket.customer_id == customer_id, *where).order_by(*order).limit(limit).subquery())
+
+    picked = union_all(
+        picked_ids(1, (Ticket.sla_due_at.is_(None), Ticket.sla_due_at, Ticket.id), OPEN_LISTED,
+                   Ticket.status.in_(OPEN_STATUSES)),
+        picked_ids(2, (Ticket.created_at.desc(), Ticket.id.desc()), recent),
+    ).subquery("picked")
     stmt = (select(Ticket, picked.c.list).join(picked, picked.c.id == Ticket.id)
             .order_by(picked.c.list, picked.c.rank))
     if details:

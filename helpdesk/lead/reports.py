@@ -21,8 +21,8 @@ from helpdesk.permissions import require
 from helpdesk.reports import agents, charts, satisfaction, sla, volume
 from helpdesk.reports.deflection import period_deflection
 from helpdesk.reports.exports import TABLES, csv_download, figures, request_filters
-from helpdesk.reports.filters import FILTER_NAMES, RANGES, STAFF_ROLES, InvalidFilters, ReportFilters, parse_filters
-from helpdesk.reports.kept import Figures, forget
+from helpdesk.reports.filters import FILTER_NAMES, RANGES, STAFF_ROLES, InvalidFilters, ReportFilters
+from helpdesk.reports.kept import Figures, KeepRules, forget
 from knowledge_base.service import DeflectionStats
 
 MAX_PRODUCTS_LISTED = 300
@@ -154,7 +154,7 @@ def _choices() -> dict:
 def _labels() -> dict:
     return {"metric_labels": metric_labels(), "channel_labels": channel_labels(), "priority_labels": priority_labels(),
             "range_labels": range_labels(), "weekday_labels": weekday_labels(), "view_labels": view_labels(),
-            "views": VIEWS, "keep_minutes": current_app.config.get("REPORT_KEEP_MINUTES", 10),
+            "views": VIEWS, "keep_minutes": KeepRules.from_config(current_app.config).keep_minutes,
             "duration": business_duration, "percent": percent, "number": number, "short_day": short_day}
 
 
@@ -199,7 +199,7 @@ def recompute_report():
     if view not in VIEWS:
         abort(404)
     try:
-        filters = parse_filters(db.session, request.form, utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        filters = request_filters(db.session, request.form)
     except InvalidFilters:
         abort(400)
     forget(db.session, view, filters)

@@ -35,9 +35,11 @@ TABLES: dict[str, Table] = {
 }
 
 
-def request_filters(session: Session) -> ReportFilters:
-    """The current request's report filters (InvalidFilters when they are bad)."""
-    return parse_filters(session, request.args, utcnow(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+def request_filters(session: Session, args=None) -> ReportFilters:
+    """The current request's report filters, from its query string or the given `args` (a posted
+    form); InvalidFilters when they are bad."""
+    return parse_filters(session, request.args if args is None else args, utcnow(),
+                         current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def figures(session: Session, kind: str, filters: ReportFilters) -> Figures:

@@ -22,7 +22,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,13 +100,9 @@ def due_for_refresh(computed_at: datetime, viewed_at: datetime, now: datetime, r
 
 
 def report_key(kind: str, filters: ReportFilters, depends_on: dict) -> str:
-    placed = {name: _jsonable(getattr(filters, name)) for name in _KEY_FIELDS}
+    placed = {name: plain(getattr(filters, name)) for name in _KEY_FIELDS}
     text = json.dumps({"kind": kind, "filters": placed, "depends_on": depends_on}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _jsonable(value):
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _depends_on(session: Session, kind: str) -> dict:
@@ -119,7 +115,6 @@ def _depends_on(session: Session, kind: str) -> dict:
 def report_figures(session: Session, kind: str, filters: ReportFilters, now: datetime, rules: KeepRules) -> Figures:
     """The named report for these filters: kept figures while fresh, else computed now (and kept
     when that was long)."""
-    compute, cls = REPORTS[kind]
     key = None
     if may_keep(filters):
         key = report_key(kind, filters, _depends_on(session, kind))
@@ -127,15 +122,13 @@ def report_figures(session: Session, kind: str, filters: ReportFilters, now: dat
                               .where(KeptReport.key == key)).first()
         if row is not None and is_fresh(row.computed_at, now, rules):
             _viewed(session, key, now)
-            return Figures(revive(cls, json.loads(row.payload), filters=filters), row.computed_at,
+            return Figures(revive(REPORTS[kind][1], json.loads(row.payload), filters=filters), row.computed_at,
                            row.compute_ms, kept=True)
-    started = time.perf_counter()
-    report = compute(session, filters)
-    elapsed = (time.perf_counter() - started) * 1000
+    report, elapsed = _compute(session, kind, filters)
     if key is None or not worth_keeping(elapsed, rules):
-        return Figures(report, now, round(elapsed), kept=False)
-    _store(session, key, kind, filters, report, now, round(elapsed), viewed_at=now)
-    return Figures(report, now, round(elapsed), kept=True)
+        return Figures(report, now, elapsed, kept=False)
+    _store(session, key, kind, filters, report, now, elapsed, viewed_at=now)
+    return Figures(report, now, elapsed, kept=True)
 
 
 def forget(session: Session, kind: str, filters: ReportFilters) -> None:
@@ -154,7 +147,7 @@ def _viewed(session: Session, key: str, now: datetime) -> None:
 
 def _store(session: Session, key: str, kind: str, filters: ReportFilters, report: Any, now: datetime,
            compute_ms: int, viewed_at: datetime) -> None:
-    values = {"key": key, "kind": kind, "filters": _filters_json(filters), "payload": json.dumps(plain(report)),
+    values = {"key": key, "kind": kind, "filters": json.dumps(plain(filters)), "payload": json.dumps(plain(report)),
               "computed_at": now, "compute_ms": compute_ms, "viewed_at": viewed_at}
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -169,16 +162,11 @@ def _store(session: Session, key: str, kind: str, filters: ReportFilters, report
         log.warning("could not keep the %s report's figures", kind, exc_info=True)
 
 
-def _filters_json(filters: ReportFilters) -> str:
-    return json.dumps({f.name: _jsonable_any(getattr(filters, f.name)) for f in fields(filters)})
-
-
-def _jsonable_any(value):
-    return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _filters_from_json(text: str) -> ReportFilters:
-    return revive(ReportFilters, json.loads(text))
+def _compute(session: Session, kind: str, filters: ReportFilters) -> tuple[Any, int]:
+    """(the report computed from the tickets, how long that took in ms)."""
+    started = time.perf_counter()
+    report = REPORTS[kind][0](session, filters)
+    return report, round((time.perf_counter() - started) * 1000)
 
 
 # --- the background pass -------------------------------------------------------------------------
@@ -201,15 +189,12 @@ def refresh_due(session: Session, now: Callable[[], datetime], rules: KeepRules,
     for row in rows:
         if row.kind not in REPORTS or not due_for_refresh(row.computed_at, row.viewed_at, moment, rules):
             continue
-        filters = _filters_from_json(row.filters)
-        compute = REPORTS[row.kind][0]
-        started = time.perf_counter()
-        report = compute(session, filters)
-        elapsed = round((time.perf_counter() - started) * 1000)
+        filters = revive(ReportFilters, json.loads(row.filters))
         if report_key(row.kind, filters, _depends_on(session, row.kind)) != row.key:
             session.execute(delete(KeptReport).where(KeptReport.key == row.key))  # its settings changed
             session.commit()
             continue
+        report, elapsed = _compute(session, row.kind, filters)
         _store(session, row.key, row.kind, filters, report, now(), elapsed, viewed_at=row.viewed_at)
         done += 1
     return done
@@ -227,16 +212,14 @@ def warm_presets(session: Session, now: Callable[[], datetime], rules: KeepRules
         filters = parse_filters(session, {"range": range_name}, moment, timezone)
         if not may_keep(filters):
             continue
-        for kind, (compute, _cls) in REPORTS.items():
+        for kind in REPORTS:
             key = report_key(kind, filters, _depends_on(session, kind))
             half = timedelta(minutes=rules.keep_minutes) / 2
             computed_at = session.scalar(select(KeptReport.computed_at).where(KeptReport.key == key))
             last = max(filter(None, (computed_at, warmed.get(key))), default=None)
             if last is not None and moment - last < half:
                 continue
-            started = time.perf_counter()
-            report = compute(session, filters)
-            elapsed = round((time.perf_counter() - started) * 1000)
+            report, elapsed = _compute(session, kind, filters)
             warmed[key] = now()
             if worth_keeping(elapsed, rules):
                 _store(session, key, kind, filters, report, warmed[key], elapsed, viewed_at=warmed[key])
