@@ -187,9 +187,9 @@ class KnowledgeBase:
         while (not self._queue.empty() or self._queue.unfinished_tasks_hint()) and time.monotonic() < deadline:
             time.sleep(0.02)
 
-    def rebuild_now(self, progress=None, wait: bool = True) -> RebuildReport:
+    def rebuild_now(self, progress=None, wait: bool = True, procs: int = 1) -> RebuildReport:
         return rebuild(self.store, self.session_factory(), progress=progress, wait=wait,
-                       lock_timeout=self.lock_timeout)
+                       lock_timeout=self.lock_timeout, procs=procs)
 
     def request_rebuild(self, reason: str) -> None:
         """Rebuild after the index was found missing or damaged: inline for a small database,

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PENDING_KEY = "knowledge_base.pending_index"
 BATCH = 500
+MP_REBUILD_MIN = 5000  # below this, starting processes costs more than it saves
 
 # Attributes whose change alters what is indexed (view and vote counters do not).
 ARTICLE_INDEXED = ("slug", "title", "body", "body_html", "language", "category_id", "visibility", "status",
@@ -310,11 +311,14 @@ ProgressFn = Callable[[str, int, int], None]  # (kind, done, total)
 
 
 def rebuild(store: IndexStore, session_factory: Callable[[], Session], *, progress: ProgressFn | None = None,
-            wait: bool = False, lock_timeout: float = 30.0) -> RebuildReport:
+            wait: bool = False, lock_timeout: float = 30.0, procs: int = 1) -> RebuildReport:
     """Rebuild both indexes from the database into a new generation, then switch to it.
 
     The live generation keeps serving meanwhile. With `wait` False, returns at once (skipped)
     when another rebuild (any process) is running; with True, waits for it and rebuilds after.
+    With `procs` above 1, the tickets' words are analysed and written by that many processes
+    (Whoosh's MpWriter), each its own segment, while this one reads the database: for a bulk load
+    (the demo seed, `flask kb rebuild --procs N`), not for a server that must keep its cores.
     """
     from knowledge_base.index import LockTimeout, file_lock
 
@@ -337,7 +341,7 @@ def rebuild(store: IndexStore, session_factory: Callable[[], Session], *, progre
         try:
             with session_factory() as session:
                 report.documents["articles"] = _fill_articles(store, generation, session, progress)
-                report.documents["tickets"] = _fill_tickets(store, generation, session, progress)
+                report.documents["tickets"] = _fill_tickets(store, generation, session, progress, procs)
             with store.write_lock(lock_timeout):
                 journal_articles, journal_tickets = store.journal_take()
                 try:
@@ -390,11 +394,16 @@ def _fill_articles(store: IndexStore, generation: str, session: Session, progres
     return done
 
 
-def _fill_tickets(store: IndexStore, generation: str, session: Session, progress: ProgressFn | None) -> int:
+def _fill_tickets(store: IndexStore, generation: str, session: Session, progress: ProgressFn | None,
+                  procs: int = 1) -> int:
     # Newest first: recent cases are the ones an agent wants to see within the budget.
     ids = list(session.scalars(select(Ticket.id).order_by(Ticket.created_at.desc(), Ticket.id.desc())))
     _, index = store.open_index("tickets", generation)
-    writer = index.writer(limitmb=256)
+    if procs > 1 and len(ids) >= MP_REBUILD_MIN:
+        # multisegment: each process's segment is kept as it is, not merged into one at the end
+        writer = index.writer(limitmb=256, procs=procs, multisegment=True, batchsize=BATCH)
+    else:
+        writer = index.writer(limitmb=256)
     done = 0
     if progress:
         progress("tickets", 0, len(ids))

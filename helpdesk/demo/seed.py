@@ -26,7 +26,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -87,6 +89,8 @@ CUSTOMER_REF_PREFIX = "DEMO-C"
 TICKET_NUMBER_BASE = 10000
 CUSTOMER_BATCH = 1000
 TICKET_BATCH = 2000
+_MAIL_CHARSET = Charset("utf-8")
+_MAIL_CHARSET.body_encoding = QP  # as most mail programs send accented text
 ORIGINALS_UP_TO = 20_000  # seeds of at most this many tickets keep their customers' e-mails whole
 PORTAL_ACCOUNT_SHARE = 0.15
 ORG_MEMBER_SHARE = 0.15
@@ -709,22 +713,25 @@ class _Seeder:
                   number: int, message_no: int, body: str, at: datetime, english: bool) -> dict:
         """The e-mail as the customer's mail program sent it: the text kept on the ticket, then the
         signature and, on a reply, the quoted history that the ticket leaves out."""
-        mail = EmailMessage()
-        mail["From"] = formataddr((name, address))
-        mail["To"] = self.support_address
-        mail["Subject"] = subject if message_no == 1 else f"Re: [#{number}] {subject}"
-        mail["Date"] = format_datetime(at)
-        mail["Message-ID"] = email_id
+        # The compat32 classes: what the default policy's header objects do here (parse every header
+        # back) cost 1.1 ms a message, a quarter of the seed at 1M tickets; these take 0.2 ms.
         text = f"{body}\n\n-- \n{name}\n"
         if message_no > 1:
-            mail["In-Reply-To"] = mail["References"] = f"<demo-{number}-{message_no - 1}@{D.DEMO_DOMAIN}>"
             said = "Support wrote:" if english else "Le support a écrit :"
             text += f"\n{said}\n> {subject}\n"
-        mail.set_content(text)
-        raw = bytes(mail)
+        mail = MIMEText(text, "plain", _MAIL_CHARSET)
+        mail["From"] = formataddr((name, address), charset="utf-8")
+        mail["To"] = self.support_address
+        subject_line = subject if message_no == 1 else f"Re: [#{number}] {subject}"
+        mail["Subject"] = Header(subject_line, "utf-8")
+        mail["Date"] = format_datetime(at)
+        mail["Message-ID"] = email_id
+        if message_no > 1:
+            mail["In-Reply-To"] = mail["References"] = f"<demo-{number}-{message_no - 1}@{D.DEMO_DOMAIN}>"
+        raw = mail.as_bytes()
         return {"id": self._ids(InboundEmail.__table__, 1), "message_id": email_id,
                 "content_hash": hashlib.sha256(raw).hexdigest(), "source": "pipe", "sender": address.lower(),
-                "subject": str(mail["Subject"])[:300], "size": len(raw), "raw": raw, "state": "processed",
+                "subject": subject_line[:300], "size": len(raw), "raw": raw, "state": "processed",
                 "reason": None, "ticket_id": ticket_id, "ticket_message_id": message_id, "created_ticket": message_no == 1,
                 "received_at": at, "processed_at": at}
 
@@ -1456,6 +1463,11 @@ def seed_demo(
         seeder.surveys(tickets)
         seeder.articles(articles)
         seeder.deflection(tickets)
+        # Planner statistics for what was just written in bulk, before anything reads it: without
+        # them SQLite (which never gathers its own) read the SLA recompute's ticket events by their
+        # action, the whole table for each batch of tickets (80 s instead of 14 s at 100k tickets).
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
     except BaseException:
         db.session.rollback()
         seeder._sync_sequences()

@@ -141,6 +141,29 @@ def test_reindex_command_rebuilds_from_the_database(kb_app, agent, client, runne
     assert find(client, "decodeur")["total"] == 1
 
 
+
+def test_reindex_on_several_processes_finds_every_ticket(kb_app, agent, client, runner, factory, monkeypatch):
+    """`kb reindex --procs 2` (what the demo seed runs on a machine's cores): the tickets are analysed
+    by two processes, each writing its own segment, and every one of them is found afterwards."""
+    from knowledge_base import indexing
+
+    monkeypatch.setattr(indexing, "MP_REBUILD_MIN", 1)  # a handful of tickets, as if they were thousands
+    monkeypatch.setattr(indexing, "BATCH", 2)  # one job per two tickets: both processes get some
+    subjects = [f"Panne numéro {word}" for word in ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot")]
+    for subject in subjects:
+        factory.ticket(subject=subject)
+    shutil.rmtree(store(kb_app).root)
+    result = runner.invoke(args=["kb", "reindex", "--quiet", "--procs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "6 tickets" in result.output
+    _, index = store(kb_app).open_index("tickets")
+    with index.reader() as reader:
+        assert len(list(reader.leaf_readers())) >= 2  # the processes' own segments, not one merged
+    for subject in subjects:
+        assert _ticket_hits(client, subject.split()[-1]) == [subject]
+    assert sorted(_ticket_hits(client, "panne")) == sorted(subjects)
+
+
 WRITER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
