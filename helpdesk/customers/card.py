@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, timezone
 
-from sqlalchemy import String, and_, func, literal, or_, select, union_all
+from sqlalchemy import Integer, String, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from helpdesk.errors import Invalid, NotFound
@@ -236,6 +237,24 @@ def timeline_page(customer_id: int, *, limit: int, cursor: dict | None,
                   hidden_kinds: Collection[str]) -> tuple[list[TimelineItem], dict | None]:
     """Every contact, newest first, as one UNION ALL query with keyset paging on (at, kind, id).
     `hidden_kinds`: interaction kinds the reader may not see (permissions.hidden_interaction_kinds)."""
+    params = {"customer_id": customer_id}
+    if cursor:
+        params["cursor_at"], params["cursor_kind"], params["cursor_id"] = _cursor(cursor)
+    stmt = _timeline_statement(limit, bool(cursor), tuple(sorted(hidden_kinds)))
+    rows = db.session.execute(stmt, params).all()
+    items = [
+        TimelineItem(kind=row.kind, at=_aware(row.at), id=row.id, ticket_id=row.ticket_id, ticket_number=row.ticket_number,
+                     channel=row.channel, summary=_summary(row.kind, row.summary))
+        for row in rows[:limit]
+    ]
+    return items, (items[-1].cursor if len(rows) > limit and items else None)
+
+
+@lru_cache(maxsize=64)
+def _timeline_statement(limit: int, after_cursor: bool, hidden_kinds: tuple[str, ...]):
+    """The timeline's statement, built once per shape (its values are bound at execution): built
+    for each request, its three branches and their subqueries cost more than running it."""
+    customer_id = bindparam("customer_id", type_=Integer)
     tickets = select(
         literal("ticket", String).label("kind"), Ticket.created_at.label("at"), Ticket.id.label("id"),
         Ticket.id.label("ticket_id"), Ticket.number.label("ticket_number"), Ticket.channel.label("channel"),
@@ -258,27 +277,22 @@ def timeline_page(customer_id: int, *, limit: int, cursor: dict | None,
         Interaction.channel.label("channel"), Interaction.summary.label("summary"),
     ).outerjoin(linked, linked.id == Interaction.ticket_id).where(Interaction.customer_id == customer_id)
     if hidden_kinds:
-        interactions = interactions.where(Interaction.kind.not_in(sorted(hidden_kinds)))
+        interactions = interactions.where(Interaction.kind.not_in(list(hidden_kinds)))
     # Each kind of contact brings only its own first page (after the cursor), so the merge sorts at
     # most three pages, not the customer's whole history.
-    pages = [_timeline_branch(branch, cursor, limit + 1) for branch in (tickets, messages, interactions)]
+    pages = [_timeline_branch(branch, after_cursor, limit + 1) for branch in (tickets, messages, interactions)]
     union = union_all(*pages).subquery("timeline")
-    rows = db.session.execute(select(union).order_by(union.c.at.desc(), union.c.kind.desc(), union.c.id.desc())
-                              .limit(limit + 1)).all()
-    items = [
-        TimelineItem(kind=row.kind, at=_aware(row.at), id=row.id, ticket_id=row.ticket_id, ticket_number=row.ticket_number,
-                     channel=row.channel, summary=_summary(row.kind, row.summary))
-        for row in rows[:limit]
-    ]
-    return items, (items[-1].cursor if len(rows) > limit and items else None)
+    return select(union).order_by(union.c.at.desc(), union.c.kind.desc(), union.c.id.desc()).limit(limit + 1)
 
 
-def _timeline_branch(branch, cursor: dict | None, limit: int):
-    """One kind of contact's rows after `cursor`, newest first, at most `limit`."""
+def _timeline_branch(branch, after_cursor: bool, limit: int):
+    """One kind of contact's rows after the cursor (bound as cursor_at, cursor_kind, cursor_id),
+    newest first, at most `limit`."""
     rows = branch.subquery()
     stmt = select(rows)
-    if cursor:
-        at, kind, last_id = _cursor(cursor)
+    if after_cursor:
+        at = bindparam("cursor_at", type_=rows.c.at.type)
+        kind, last_id = bindparam("cursor_kind", type_=String), bindparam("cursor_id", type_=Integer)
         stmt = stmt.where(or_(
             rows.c.at < at,
             and_(rows.c.at == at, rows.c.kind < kind),

@@ -57,6 +57,18 @@ class Tag(db.Model):
     name: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class TicketTag(db.Model):
+    """A row of ticket_tags, mapped for reading only (tags are written through Ticket.tags).
+
+    The ticket page loads a ticket's tags through these rows in flat LEFT JOINs, which SQLite plans
+    as index lookups; the nested join that a `secondary` relationship is loaded with, SQLite
+    materialises whole first (every tagged ticket: 86 ms of the page at 100k tickets)."""
+
+    __table__ = ticket_tags
+
+    tag: Mapped[Tag] = relationship(viewonly=True)
+
+
 class Ticket(db.Model):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -145,20 +157,20 @@ class Ticket(db.Model):
     sla_clocks: Mapped[list["SlaClock"]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan"
     )
-    # Read-only views for the ticket page (a few of each): its promises, soonest due first, and the
-    # tickets linked to it, a link being stored once (smaller id first) so seen from both sides.
+    # Read-only views for the ticket page (a few of each, loaded in flat joins, see TicketTag): its
+    # tags' rows, its promises, soonest due first, and its links, a link being stored once (smaller
+    # id first) so seen from both sides.
+    tag_rows: Mapped[list[TicketTag]] = relationship(viewonly=True)
     promises: Mapped[list["Promise"]] = relationship(viewonly=True, order_by="[Promise.due_at, Promise.id]")
-    links_to: Mapped[list["Ticket"]] = relationship(
-        secondary="ticket_links", primaryjoin="Ticket.id == TicketLink.ticket_id",
-        secondaryjoin="Ticket.id == TicketLink.related_ticket_id", viewonly=True)
-    links_from: Mapped[list["Ticket"]] = relationship(
-        secondary="ticket_links", primaryjoin="Ticket.id == TicketLink.related_ticket_id",
-        secondaryjoin="Ticket.id == TicketLink.ticket_id", viewonly=True)
+    links_to: Mapped[list["TicketLink"]] = relationship(foreign_keys="TicketLink.ticket_id", viewonly=True)
+    links_from: Mapped[list["TicketLink"]] = relationship(foreign_keys="TicketLink.related_ticket_id",
+                                                          viewonly=True)
 
     @property
     def related(self) -> list["Ticket"]:
-        """The linked tickets, by id (load links_to and links_from with the ticket)."""
-        return sorted({t.id: t for t in (*self.links_to, *self.links_from)}.values(), key=lambda t: t.id)
+        """The linked tickets, by id (load links_to and links_from with their tickets)."""
+        linked = [link.related_ticket for link in self.links_to] + [link.ticket for link in self.links_from]
+        return sorted({t.id: t for t in linked}.values(), key=lambda t: t.id)
 
     @property
     def display_number(self) -> str:
@@ -261,6 +273,9 @@ class TicketLink(db.Model):
     )
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship(foreign_keys=[ticket_id], viewonly=True)
+    related_ticket: Mapped[Ticket] = relationship(foreign_keys=[related_ticket_id], viewonly=True)
 
 
 class CannedResponse(db.Model):

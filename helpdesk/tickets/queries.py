@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlalchemy import and_, false, func, or_, select, text
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from helpdesk.errors import FieldErrors, Invalid, NotFound
 from helpdesk.extensions import db
 from helpdesk.models import Message, Promise, Tag, Ticket, TicketEvent, User
-from helpdesk.models.tickets import OPEN_TICKETS, PRIORITIES, STATUSES, ticket_tags
+from helpdesk.models.tickets import OPEN_TICKETS, PRIORITIES, STATUSES, TicketLink, TicketTag, ticket_tags
 from helpdesk.permissions import may, require, scope_tickets
 
 VIEWS = ("mine", "team", "unassigned", "at_risk", "breached", "pending", "open", "all")
@@ -26,17 +27,20 @@ def get_ticket(user, ticket_id: int, *, with_page: bool = False) -> Ticket:
     (the ticket page's); its messages with their authors and files."""
     options = [
         joinedload(Ticket.team), joinedload(Ticket.assignee), joinedload(Ticket.customer),
-        joinedload(Ticket.tags), joinedload(Ticket.sla_clocks),
+        joinedload(Ticket.tag_rows).joinedload(TicketTag.tag), joinedload(Ticket.sla_clocks),
         selectinload(Ticket.messages).options(joinedload(Message.attachments), joinedload(Message.author)),
     ]
     if with_page:
-        options += [joinedload(Ticket.promises).joinedload(Promise.owner), joinedload(Ticket.links_to),
-                    joinedload(Ticket.links_from)]
+        options += [joinedload(Ticket.promises).joinedload(Promise.owner),
+                    joinedload(Ticket.links_to).joinedload(TicketLink.related_ticket),
+                    joinedload(Ticket.links_from).joinedload(TicketLink.ticket)]
     ticket = db.session.execute(select(Ticket).where(Ticket.id == ticket_id).options(*options)
                                 ).unique().scalar_one_or_none()
     if ticket is None:
         raise NotFound("No such ticket.")
     require(user, "ticket.view", ticket, hide=True)
+    if "tags" not in ticket.__dict__:  # the tags from their rows, as if loaded (nothing to write back)
+        set_committed_value(ticket, "tags", sorted((row.tag for row in ticket.tag_rows), key=lambda tag: tag.name))
     return ticket
 
 
