@@ -124,22 +124,31 @@ def get_customer(user, customer_id: int) -> Customer:
     return _customer(user, customer_id)[0]
 
 
-def _customer(user, customer_id: int, *columns, products: bool = False, follow_ups: bool = False) -> tuple:
-    """(customer, *columns) in one statement, the customer with its organisation, phones and
-    addresses (a few of each, whatever their history), with `products` what it owns, with
-    `follow_ups` its open follow-ups and their tickets' numbers; NotFound unless `user` may see it."""
+def _customer(user, customer_id: int, *, counts: bool = False, products: bool = False,
+              follow_ups: bool = False) -> tuple:
+    """(customer,) or with `counts` (customer, its tickets, its open tickets) in one statement, the
+    customer with its organisation, phones and addresses (a few of each, whatever their history),
+    with `products` what it owns, with `follow_ups` its open follow-ups and their tickets' numbers;
+    NotFound unless `user` may see it."""
+    row = db.session.execute(_customer_statement(counts, products, follow_ups),
+                             {"customer_id": customer_id}).unique().one_or_none()
+    if row is None:
+        raise NotFound("No such customer.")
+    require(user, "customer.view", row[0], hide=True)
+    return tuple(row)
+
+
+@lru_cache(maxsize=8)
+def _customer_statement(counts: bool, products: bool, follow_ups: bool):
+    """_customer's statement, built once per shape (the id is bound at execution)."""
     options = [joinedload(Customer.organization), joinedload(Customer.phones), joinedload(Customer.emails)]
     if products:
         options.append(joinedload(Customer.products).joinedload(CustomerProduct.product))
     if follow_ups:
         options.append(joinedload(Customer.open_follow_ups).joinedload(FollowUp.ticket).load_only(Ticket.number))
-    row = db.session.execute(
-        select(Customer, *columns).where(Customer.id == customer_id).options(*options)
-    ).unique().one_or_none()
-    if row is None:
-        raise NotFound("No such customer.")
-    require(user, "customer.view", row[0], hide=True)
-    return tuple(row)
+    columns = (_ticket_count(), _ticket_count(Ticket.status.in_(OPEN_STATUSES))) if counts else ()
+    return (select(Customer, *columns).where(Customer.id == bindparam("customer_id", type_=Integer))
+            .options(*options))
 
 
 def _ticket_count(*conditions):
@@ -154,8 +163,7 @@ def customer_card(user, customer_id: int, *, now: datetime, recent: int = 10, ti
     recent tickets; one page of its timeline. `ticket_details` loads the tickets' tags and team (the
     API shows them; the console's card does not)."""
     sees_follow_ups = may(user, "follow_up.view")
-    customer, total, open_count = _customer(user, customer_id, _ticket_count(),
-                                            _ticket_count(Ticket.status.in_(OPEN_STATUSES)), products=True,
+    customer, total, open_count = _customer(user, customer_id, counts=True, products=True,
                                             follow_ups=sees_follow_ups)
     products = sorted(customer.products, key=_latest_purchase_first)
     open_tickets, recent_tickets = _open_and_recent(customer.id, recent, ticket_details)
@@ -181,6 +189,16 @@ def _latest_purchase_first(owned: CustomerProduct) -> tuple:
 def _open_and_recent(customer_id: int, recent: int, details: bool) -> tuple[list[Ticket], list[Ticket]]:
     """The customer's open tickets (most urgent first, up to OPEN_LISTED) and latest ones, in one
     statement: each list's ids picked by its own index-ordered, limited select, the tickets read once."""
+    lists: dict[int, list[Ticket]] = {1: [], 2: []}
+    for ticket, which in db.session.execute(_open_and_recent_statement(recent, details), {"customer_id": customer_id}):
+        lists[which].append(ticket)
+    return lists[1], lists[2]
+
+
+@lru_cache(maxsize=8)
+def _open_and_recent_statement(recent: int, details: bool):
+    customer_id = bindparam("customer_id", type_=Integer)
+
     def picked_ids(which: int, order: tuple, limit: int, *where):
         return select(select(Ticket.id.label("id"), literal(which).label("list"),
                              func.row_number().over(order_by=order).label("rank"))
@@ -195,10 +213,7 @@ def _open_and_recent(customer_id: int, recent: int, details: bool) -> tuple[list
             .order_by(picked.c.list, picked.c.rank))
     if details:
         stmt = stmt.options(selectinload(Ticket.tags), joinedload(Ticket.team))
-    lists: dict[int, list[Ticket]] = {1: [], 2: []}
-    for ticket, which in db.session.execute(stmt):
-        lists[which].append(ticket)
-    return lists[1], lists[2]
+    return stmt
 
 
 def follow_ups_page(user, customer_id: int, *, now: datetime, limit: int,

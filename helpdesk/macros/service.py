@@ -27,9 +27,13 @@ def usable_macros(session: Session, user: User) -> list[CannedResponse]:
 def usable_by(user: User) -> list:
     """WHERE conditions for the canned responses `user` may apply (their teams read in the same
     statement)."""
-    if may(user, "macro.manage"):
-        return []
-    teams = select(team_members.c.team_id).where(team_members.c.user_id == user.id)
+    return [] if may(user, "macro.manage") else of_teams_of(user.id)
+
+
+def of_teams_of(user_id) -> list:
+    """WHERE conditions for the canned responses of no team or of a team of `user_id` (a value or a
+    bound parameter)."""
+    teams = select(team_members.c.team_id).where(team_members.c.user_id == user_id)
     return [or_(CannedResponse.team_id.is_(None), CannedResponse.team_id.in_(teams))]
 
 

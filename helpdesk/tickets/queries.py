@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 
-from sqlalchemy import and_, false, func, or_, select, text
+from sqlalchemy import Integer, and_, bindparam, false, func, or_, select, text
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,6 +26,19 @@ def get_ticket(user, ticket_id: int, *, with_page: bool = False) -> Ticket:
     Two statements whatever the history: the ticket with its team, assignee, customer, tags and SLA
     clocks (a few of each), and with `with_page` its promises (with their owners) and linked tickets
     (the ticket page's); its messages with their authors and files."""
+    ticket = db.session.execute(_ticket_statement(with_page), {"ticket_id": ticket_id}).unique().scalar_one_or_none()
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    require(user, "ticket.view", ticket, hide=True)
+    if "tags" not in ticket.__dict__:  # the tags from their rows, as if loaded (nothing to write back)
+        set_committed_value(ticket, "tags", sorted((row.tag for row in ticket.tag_rows), key=lambda tag: tag.name))
+    return ticket
+
+
+@lru_cache(maxsize=2)
+def _ticket_statement(with_page: bool):
+    """get_ticket's statement, built once (the id is bound at execution): building its eager loads
+    and their cache key for each request cost more than running it."""
     options = [
         joinedload(Ticket.team), joinedload(Ticket.assignee), joinedload(Ticket.customer),
         joinedload(Ticket.tag_rows).joinedload(TicketTag.tag), joinedload(Ticket.sla_clocks),
@@ -34,14 +48,7 @@ def get_ticket(user, ticket_id: int, *, with_page: bool = False) -> Ticket:
         options += [joinedload(Ticket.promises).joinedload(Promise.owner),
                     joinedload(Ticket.links_to).joinedload(TicketLink.related_ticket),
                     joinedload(Ticket.links_from).joinedload(TicketLink.ticket)]
-    ticket = db.session.execute(select(Ticket).where(Ticket.id == ticket_id).options(*options)
-                                ).unique().scalar_one_or_none()
-    if ticket is None:
-        raise NotFound("No such ticket.")
-    require(user, "ticket.view", ticket, hide=True)
-    if "tags" not in ticket.__dict__:  # the tags from their rows, as if loaded (nothing to write back)
-        set_committed_value(ticket, "tags", sorted((row.tag for row in ticket.tag_rows), key=lambda tag: tag.name))
-    return ticket
+    return select(Ticket).where(Ticket.id == bindparam("ticket_id", type_=Integer)).options(*options)
 
 
 def visible_messages(user, ticket: Ticket) -> list[Message]:
