@@ -31,11 +31,14 @@ def sweep_command(batch: int) -> None:
 @click.option("--batch", default=2000, show_default=True, type=click.IntRange(1))
 @click.option("--include-closed", is_flag=True, help="Also redo resolved and closed tickets.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def recompute_command(batch: int, include_closed: bool, quiet: bool) -> None:
+@click.option("--procs", default=1, show_default=True, type=click.IntRange(1),
+              help="Processes sharing the work (after a bulk load; each takes a range of ticket ids).")
+def recompute_command(batch: int, include_closed: bool, quiet: bool, procs: int) -> None:
     """Recompute the SLA clocks of open (and never computed) tickets."""
-    from helpdesk.sla.service import recompute_all
+    from helpdesk.sla.bulk import recompute_all_in_processes
 
-    count = recompute_all(db.session, utcnow(), batch=batch, progress=not quiet, include_closed=include_closed)
+    count = recompute_all_in_processes(utcnow(), procs, include_closed=include_closed, batch=batch,
+                                       progress=not quiet)
     click.echo(f"recomputed {count} ticket(s)")
 
 

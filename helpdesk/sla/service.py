@@ -802,11 +802,15 @@ def refresh_sla_for_customer(session: Session, customer_id: int, now: datetime) 
 
 
 def recompute_all(
-    session: Session, now: datetime, batch: int = 2000, progress: bool = False, *, include_closed: bool = False
+    session: Session, now: datetime, batch: int = 2000, progress: bool = False, *, include_closed: bool = False,
+    id_range: tuple[int, int] | None = None,
 ) -> int:
     """Recompute open tickets and every ticket never computed (sla_state NULL, e.g. just seeded or
-    imported); `include_closed` redoes closed ones too. Commits after each batch. Returns the count."""
+    imported); `include_closed` redoes closed ones too; `id_range` (first, last) only those ids
+    (helpdesk.sla.bulk splits the work so). Commits after each batch. Returns the count."""
     where = true() if include_closed else or_(Ticket.status.in_(OPEN_STATUSES), Ticket.sla_state.is_(None))
+    if id_range is not None:
+        where = and_(where, Ticket.id.between(*id_range))
     return _refresh_where(session, where, now, batch=batch, commit=True, progress=progress)
 
 

@@ -367,6 +367,51 @@ def test_sla_commands(app, runner, session, desk, live):
     assert result.exit_code == 0, result.output
 
 
+def test_recompute_on_several_processes_computes_every_ticket_once(app, runner, session, desk, monkeypatch, tmp_path):
+    """`sla recompute --procs 2` (what the demo seed runs after writing its tickets in bulk): each forked
+    process takes a range of ids, and every ticket ends with the clocks one process gives it."""
+    import os
+
+    from helpdesk.sla import bulk
+
+    created = datetime.now(timezone.utc) - timedelta(days=2)
+    ids = []
+    for k in range(8):  # written in bulk: no clocks yet, as the seed and imports leave them
+        ticket = Ticket(subject=f"Ligne coupée {k}", team_id=desk.team.id, created_at=created, updated_at=created)
+        session.add(ticket)
+        session.flush()
+        ticket.number = 10000 + ticket.id
+        session.add(Message(ticket_id=ticket.id, kind="reply", from_customer=True, body="<p>Bonjour</p>",
+                            created_at=created))
+        ids.append(ticket.id)
+    session.commit()
+    pids = tmp_path / "pids"
+    real = bulk.recompute_all
+
+    def noting_the_process(*args, **kwargs):
+        with pids.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "PARALLEL_MIN_TICKETS", 1)
+    monkeypatch.setattr(bulk, "recompute_all", noting_the_process)
+    result = runner.invoke(args=["sla", "recompute", "--quiet", "--procs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "recomputed 8 ticket(s)" in result.output
+    assert len(set(pids.read_text().split()) - {str(os.getpid())}) == 2  # two other processes did it
+
+    session.expire_all()
+    columns = (Ticket.id, Ticket.sla_state, Ticket.sla_due_at, Ticket.first_response_due_at, Ticket.resolution_due_at)
+    computed = session.execute(select(*columns).where(Ticket.id.in_(ids)).order_by(Ticket.id)).all()
+    assert all(row.sla_state is not None and row.resolution_due_at is not None for row in computed)
+    clocks = session.execute(select(SlaClock.ticket_id, func.count()).where(SlaClock.ticket_id.in_(ids))
+                             .group_by(SlaClock.ticket_id)).all()
+    assert sorted(clocks) == [(i, 3) for i in ids]  # first response, next response, resolution: once each
+    refresh_sla_for_tickets(session, ids, utcnow())
+    session.commit()
+    assert session.execute(select(*columns).where(Ticket.id.in_(ids)).order_by(Ticket.id)).all() == computed
+
+
 def test_background_sweeper_runs_only_without_a_worker(app, session, desk, live):
     from helpdesk.extensions import socketio
     from helpdesk.sla.background import start_sla_sweeper
