@@ -16,7 +16,7 @@ from helpdesk.admin.routes import bp
 from helpdesk.errors import NotFound
 from helpdesk.extensions import db
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, User, utcnow
-from helpdesk.models.users import STAFF_ROLES
+from helpdesk.models.users import active_staff
 from helpdesk.permissions import require
 from helpdesk.sla import recompute
 
@@ -28,7 +28,7 @@ def _choose(form: PolicyForm) -> None:
         (c.id, c.name) for c in session.scalars(select(BusinessCalendar).order_by(BusinessCalendar.name))]
     form.team.choices = teams
     people = [(str(u.id), u.name) for u in session.scalars(
-        select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True)).order_by(User.name))]
+        select(User).where(active_staff()).order_by(User.name))]
     for index in range(ESCALATION_ROWS):
         getattr(form, f"esc_{index}_team").choices = [("", _("— la même équipe —"))] + [(str(i), n) for i, n in teams]
         getattr(form, f"esc_{index}_to").choices = [

@@ -14,7 +14,7 @@ from helpdesk.admin.routes import bp
 from helpdesk.errors import NotFound
 from helpdesk.extensions import db
 from helpdesk.models import BusinessCalendar, SLAPolicy, Team, User, utcnow
-from helpdesk.models.users import STAFF_ROLES
+from helpdesk.models.users import active_staff
 
 
 def _choose(form: TeamForm) -> None:
@@ -24,7 +24,7 @@ def _choose(form: TeamForm) -> None:
     form.default_sla_policy_id.choices = [(None, _("— aucune —"))] + [
         (p.id, p.name) for p in session.scalars(select(SLAPolicy).order_by(SLAPolicy.rank, SLAPolicy.name))]
     form.member_ids.choices = [(u.id, f"{u.name} ({u.email})") for u in session.scalars(
-        select(User).where(User.role.in_(STAFF_ROLES), User.active.is_(True)).order_by(User.name))]
+        select(User).where(active_staff()).order_by(User.name))]
 
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from helpdesk.macros.service import of_teams_of
 from helpdesk.models import CannedResponse, Team, User
-from helpdesk.models.users import STAFF_ROLES
+from helpdesk.models.users import active_staff
 from helpdesk.permissions import may
 
 
@@ -40,7 +40,7 @@ def _statement(every_macro: bool):
     macros_where = [] if every_macro else of_teams_of(bindparam("user_id", type_=Integer))
     union = union_all(
         listed("teams", Team.id, Team.name, Team.name),
-        listed("agents", User.id, User.name, User.name, User.role.in_(STAFF_ROLES), User.active.is_(True)),
+        listed("agents", User.id, User.name, User.name, active_staff()),
         listed("macros", CannedResponse.id, CannedResponse.title, func.lower(CannedResponse.title), *macros_where),
     ).subquery("choices")
     return select(union).order_by(union.c.list, union.c.sort_key, union.c.id)

@@ -13,7 +13,7 @@ from helpdesk.customers.phones import normalise_phone
 from helpdesk.cti.events import CallEvent
 from helpdesk.errors import Invalid, NotFound
 from helpdesk.models import CallLog, Customer, CustomerPhone, Interaction, Team, User
-from helpdesk.models.users import STAFF_ROLES
+from helpdesk.models.users import active_staff
 from helpdesk.promises.service import keep_for_call
 from helpdesk.realtime.events import LEADS_ROOM, STAFF_ROOM, emit_after_commit, team_room, user_room
 
@@ -33,7 +33,7 @@ def find_agent(session: Session, hint: str | None) -> User | None:
     hint = hint.strip()
     return session.scalar(
         select(User).where(
-            User.role.in_(STAFF_ROLES), User.active.is_(True),
+            active_staff(),
             or_(func.lower(User.email) == hint.lower(), User.extension == hint,
                 func.lower(User.email).like(hint.lower().replace("%", "").replace("_", "") + "@%")),
         ).order_by(User.id).limit(1)
@@ -69,7 +69,7 @@ def target_rooms(session: Session, event: CallEvent) -> tuple[list[str], User | 
     if team is not None:
         return [team_room(team.id)], None, team
     available = session.scalars(
-        select(User.id).where(User.role.in_(STAFF_ROLES), User.active.is_(True), User.availability == "available")
+        select(User.id).where(active_staff(), User.availability == "available")
     ).all()
     return [user_room(uid) for uid in available], None, None
 

@@ -17,11 +17,12 @@ from helpdesk.lead.routes import bp
 from helpdesk.models import Product, Team, User, utcnow
 from helpdesk.models.customers import CHANNELS, TACTICAL_SEGMENTS
 from helpdesk.models.tickets import PRIORITIES
+from helpdesk.models.users import active_staff
 from helpdesk.permissions import require
 from helpdesk.reports import agents, charts, satisfaction, sla, volume
 from helpdesk.reports.deflection import period_deflection
 from helpdesk.reports.exports import TABLES, csv_download, figures, request_filters
-from helpdesk.reports.filters import FILTER_NAMES, RANGES, STAFF_ROLES, InvalidFilters, ReportFilters
+from helpdesk.reports.filters import FILTER_NAMES, RANGES, InvalidFilters, ReportFilters
 from helpdesk.reports.kept import Figures, KeepRules, forget
 from knowledge_base.service import DeflectionStats
 
@@ -143,7 +144,7 @@ def _choices() -> dict:
     session = db.session
     return {
         "teams": session.execute(select(Team.id, Team.name).order_by(Team.name)).all(),
-        "agents": session.execute(select(User.id, User.name).where(User.role.in_(STAFF_ROLES), User.active.is_(True))
+        "agents": session.execute(select(User.id, User.name).where(active_staff())
                                   .order_by(User.name)).all(),
         "products": session.execute(select(Product.id, Product.sku, Product.name).order_by(Product.name)
                                     .limit(MAX_PRODUCTS_LISTED)).all(),

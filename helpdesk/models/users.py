@@ -5,7 +5,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, and_
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from helpdesk.extensions import db
@@ -17,6 +20,31 @@ if TYPE_CHECKING:
 
 ROLES = ("customer", "agent", "lead", "admin")
 STAFF_ROLES = ("agent", "lead", "admin")
+
+
+class unlikely(FunctionElement):
+    """A condition true of few rows. SQLite's planner is told so (`unlikely(...)`): it keeps no
+    histogram of a column's values, so it takes `role IN (the staff roles)` for most of the users
+    and reads them all, when the customers' portal accounts are 99 % of them (15,000 users read for
+    210 agents at 1M tickets). Elsewhere, the condition itself."""
+
+    type = NullType()  # not Boolean: SQLite would be sent `unlikely(...) = 1`, which hides the index again
+    inherit_cache = True
+
+
+@compiles(unlikely)
+def _condition_itself(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(unlikely, "sqlite")
+def _unlikely_on_sqlite(element, compiler, **kw):
+    return f"unlikely({compiler.process(element.clauses, **kw)})"
+
+
+def active_staff():
+    """WHERE condition: the active agents, leads and admins (the index on role and active)."""
+    return and_(unlikely(User.role.in_(STAFF_ROLES)), User.active.is_(True))
 AVAILABILITY_STATES = ("available", "on_call", "away", "offline")
 
 team_members = Table(
