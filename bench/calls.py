@@ -56,10 +56,11 @@ def _big_customer(ctx: Context) -> int:
              "purchased_at": (now - timedelta(days=20 * i)).date(), "warranty_until": (now + timedelta(days=400 - 30 * i)).date(),
              "status": "active"} for i in range(30)])
         base = (s.scalar(select(func.max(Ticket.id))) or 0) + 1
+        first_number = (s.scalar(select(func.max(Ticket.number))) or 0) + 1  # (900000 was taken at 1M tickets)
         tickets, messages, calls = [], [], []
         for i in range(500):
             at = now - timedelta(hours=12 * (500 - i))
-            tickets.append({"id": base + i, "number": 900000 + i, "subject": f"Demande n°{i} du grand compte", "customer_id": customer.id,
+            tickets.append({"id": base + i, "number": first_number + i, "subject": f"Demande n°{i} du grand compte", "customer_id": customer.id,
                             "channel": "phone", "status": "closed" if i < 495 else "open", "priority": "normal", "type": "question",
                             "created_at": at, "updated_at": at + timedelta(hours=2), "version": 1})
             messages += [{"ticket_id": base + i, "kind": "reply", "from_customer": True, "body": f"<p>Question {i}</p>", "channel": "phone", "created_at": at},
