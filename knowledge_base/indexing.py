@@ -318,7 +318,7 @@ def rebuild(store: IndexStore, session_factory: Callable[[], Session], *, progre
     when another rebuild (any process) is running; with True, waits for it and rebuilds after.
     With `procs` above 1, the tickets' words are analysed and written by that many processes
     (Whoosh's MpWriter), each its own segment, while this one reads the database: for a bulk load
-    (the demo seed, `flask kb rebuild --procs N`), not for a server that must keep its cores.
+    (the demo seed, `flask kb reindex --procs N`), not for a server that must keep its cores.
     """
     from knowledge_base.index import LockTimeout, file_lock
 

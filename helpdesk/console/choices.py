@@ -8,10 +8,9 @@ from functools import lru_cache
 from sqlalchemy import Integer, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from helpdesk.macros.service import of_teams_of
+from helpdesk.macros.service import of_teams_of, usable_by
 from helpdesk.models import CannedResponse, Team, User
 from helpdesk.models.users import active_staff
-from helpdesk.permissions import may
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,8 @@ class TicketPageChoices:
 def ticket_page_choices(session: Session, user: User) -> TicketPageChoices:
     """One UNION ALL of (list, id, label, sort key), split here."""
     lists: dict[str, list[tuple[int, str]]] = {"teams": [], "agents": [], "macros": []}
-    for name, id_, label, _ in session.execute(_statement(may(user, "macro.manage")), {"user_id": user.id}):
+    every_macro = not usable_by(user)  # no condition: the user may apply them all (the rule lives there)
+    for name, id_, label, _ in session.execute(_statement(every_macro), {"user_id": user.id}):
         lists[name].append((id_, label))
     return TicketPageChoices(**lists)
 
