@@ -36,6 +36,12 @@ OPEN_PREDICATE = "status IN ('new', 'open', 'pending_customer', 'pending_third_p
 OPEN_TICKETS = text("tickets." + OPEN_PREDICATE)  # the condition for queries (bound values would hide it)
 
 
+# The SLA alerts a lead sees (warnings and breaches), a small share of all ticket events.
+ALERT_ACTIONS = ("sla_warning", "sla_breached")
+ALERT_PREDICATE = "action IN (" + ", ".join(f"'{action}'" for action in ALERT_ACTIONS) + ")"
+ALERT_EVENTS = text("ticket_events." + ALERT_PREDICATE)  # as OPEN_TICKETS: the partial index's own words
+
+
 def _open_index(name: str, *columns: str) -> Index:
     return Index(name, *columns, sqlite_where=text(OPEN_PREDICATE), postgresql_where=text(OPEN_PREDICATE))
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -242,8 +248,11 @@ class TicketEvent(db.Model):
     __tablename__ = "ticket_events"
     __table_args__ = (
         Index("ix_ticket_events_ticket_id_created_at", "ticket_id", "created_at"),
-        # The lead dashboard's alert list: the last day's SLA warnings and breaches.
-        Index("ix_ticket_events_action_created_at", "action", "created_at"),
+        # The lead dashboard's alert list, newest first: the SLA warnings and breaches alone, in
+        # (created_at, id) order, so that a sweep's thousands of breaches at one instant are read
+        # in order, not sorted, and the other events do not write to it.
+        Index("ix_ticket_events_alerts", "created_at", "id",
+              sqlite_where=text(ALERT_PREDICATE), postgresql_where=text(ALERT_PREDICATE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

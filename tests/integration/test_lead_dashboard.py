@@ -192,3 +192,51 @@ def test_the_panels_cost_the_same_statements_whatever_the_backlog(app, client, f
         db.session.commit()
     big, _ = counted_get(app, client, "/lead/panels")
     assert big == small
+
+
+def test_a_long_at_risk_list_shows_the_soonest_due_and_counts_them_all(app, floor):
+    """Past the panel's rows, the list keeps the soonest due, in order, and the count is of them all."""
+    from helpdesk.extensions import db
+    from helpdesk.lead.service import PANEL_ROWS, at_risk
+
+    now = utcnow()
+    with app.app_context():
+        for i in range(PANEL_ROWS + 5):  # due from 3 h 56 down to 1 h 56, added latest due first
+            db.session.add(Ticket(subject=f"Due {i}", status="open", team_id=floor["team"], created_at=now,
+                                  updated_at=now, sla_state="running", sla_due_at=now + timedelta(minutes=236 - 5 * i)))
+        db.session.commit()
+        shown = at_risk(db.session, now)
+        assert shown.total == PANEL_ROWS + 5 + 2  # with the fixture's "soon" and "warned"
+        # The fixture's "soon" is due in 2 h, after "Due 24" (1 h 56); "warned" (30 h) and the latest
+        # "Due" ones are past the panel's rows.
+        assert [t.subject for t in shown.items] == (
+            ["Due 24", "Ticket soon"] + [f"Due {i}" for i in range(23, 23 - PANEL_ROWS + 2, -1)])
+
+
+def test_the_alert_list_keeps_the_newest_unacknowledged_alerts_of_the_day(app, floor):
+    """A sweep breaches many clocks at one instant: the list shows the newest 50 SLA alerts of the last
+    24 hours (ties newest id first), never other events, older alerts or acknowledged ones."""
+    from helpdesk.extensions import db
+    from helpdesk.lead.service import alerts
+
+    now = utcnow()
+    with app.app_context():
+        sweep = now - timedelta(minutes=5)
+        rows = [TicketEvent(ticket_id=floor["late"], action="sla_breached", field="resolution", created_at=sweep)
+                for _ in range(60)]
+        rows += [TicketEvent(ticket_id=floor["soon"], action="changed", field="status", created_at=now),
+                 TicketEvent(ticket_id=floor["warned"], action="sla_warning", field="resolution",
+                             created_at=now - timedelta(minutes=1)),
+                 TicketEvent(ticket_id=floor["warned"], action="sla_warning", field="resolution",
+                             created_at=now - timedelta(hours=25))]
+        db.session.add_all(rows)
+        db.session.flush()
+        breaches = sorted((e.id for e in rows[:60]), reverse=True)
+        db.session.add(AlertAcknowledgement(event_id=breaches[0], user_id=floor["lead"], acknowledged_at=now))
+        db.session.commit()
+        listed = alerts(db.session, now)
+        assert [a.kind for a in listed[:1]] == ["sla_warning"]  # the newest alert; the status change is no alert
+        assert [a.event_id for a in listed[1:]] == breaches[1:50]  # the acknowledged one left out, ties by id
+        assert all(a.at >= now - timedelta(hours=24) for a in listed)
+        everything = alerts(db.session, now, include_acknowledged=True, limit=100)
+        assert len(everything) == 61 and breaches[0] in {a.event_id for a in everything}
