@@ -122,6 +122,10 @@ def _engine_options(app: Flask) -> None:
         uri = "postgresql+psycopg://" + uri.split("://", 1)[1]
         app.config["SQLALCHEMY_DATABASE_URI"] = uri
         options.setdefault("pool_pre_ping", True)
+        if not app.config.get("POSTGRES_JIT"):
+            connect_args = dict(options.get("connect_args") or {})
+            connect_args["options"] = (connect_args.get("options", "") + " -c jit=off").strip()
+            options["connect_args"] = connect_args
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

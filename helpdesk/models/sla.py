@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from helpdesk.models.tickets import Ticket
 
 SLA_METRICS = ("first_response", "next_response", "resolution")
+# The clocks that start when their ticket is created (started_at == the ticket's created_at), so a
+# report may find their tickets by created_at; a next response starts on a customer's message.
+STARTED_AT_CREATION = ("first_response", "resolution")
 SLA_STATES = ("running", "paused", "met", "warning", "breached")
 RECOMPUTE_STATES = ("queued", "running", "done", "failed")
 

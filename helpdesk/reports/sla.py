@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from helpdesk.models import SlaClock, Ticket
-from helpdesk.models.sla import SLA_METRICS
+from helpdesk.models.sla import SLA_METRICS, STARTED_AT_CREATION
 from helpdesk.models.tickets import PRIORITIES
 from helpdesk.reports.fcr import ResolutionQuality, resolution_quality
 from helpdesk.reports.filters import ReportFilters, ticket_conditions
@@ -54,18 +54,25 @@ class SlaReport:
 
 def sla_compliance(session: Session, filters: ReportFilters
                    ) -> tuple[dict[str, Compliance], dict[str, dict[str, Compliance]]]:
-    """One GROUP BY metric, priority over the clocks started in the period (the totals per metric
-    are the sums of the priorities')."""
+    """GROUP BY metric, priority over the clocks started in the period (the totals per metric are
+    the sums of the priorities'), in one statement of two parts: first response and resolution start
+    when their ticket is created, so their tickets are read from the created_at index (joining
+    every ticket to keep a month's made PostgreSQL hash all 1M); a next response starts later, on a
+    ticket created before the period ends. Counted from the clocks' covering index alone."""
     c = SlaClock
-    rows = session.execute(
-        select(c.metric, Ticket.priority, func.count(c.id).filter(c.state == "met"),
-               func.count(c.id).filter(c.state == "breached"),
-               func.count(c.id).filter(c.state.not_in(("met", "breached"))))
-        .select_from(c).join(Ticket, Ticket.id == c.ticket_id)
-        .where(c.metric.in_(SLA_METRICS), c.started_at >= filters.start, c.started_at < filters.end,
-               *ticket_conditions(filters))
-        .group_by(c.metric, Ticket.priority)
-    ).all()
+
+    def part(metrics, *created):
+        return (select(c.metric, Ticket.priority, func.count().filter(c.state == "met"),
+                       func.count().filter(c.state == "breached"),
+                       func.count().filter(c.state.not_in(("met", "breached"))))
+                .select_from(c).join(Ticket, Ticket.id == c.ticket_id)
+                .where(c.metric.in_(metrics), c.started_at >= filters.start, c.started_at < filters.end,
+                       *created, Ticket.created_at < filters.end, *ticket_conditions(filters))
+                .group_by(c.metric, Ticket.priority))
+
+    at_creation = [m for m in SLA_METRICS if m in STARTED_AT_CREATION]
+    later = [m for m in SLA_METRICS if m not in STARTED_AT_CREATION]
+    rows = session.execute(union_all(part(at_creation, Ticket.created_at >= filters.start), part(later))).all()
     metrics = {metric: Compliance() for metric in SLA_METRICS}
     by_priority: dict[str, dict[str, Compliance]] = {}
     for metric, priority, met, breached, pending in rows:
