@@ -167,6 +167,23 @@ def test_sla_compliance_counts_decided_clocks_of_the_weeks_tickets(client, week,
     assert set(report["by_priority"]) == {"low", "normal", "high", "urgent"}
 
 
+def test_a_next_response_asked_in_the_week_counts_though_its_ticket_is_older(app, client, week):
+    """A next response starts on the customer's message: a ticket opened in February whose customer
+    wrote again in the week counts in the week's next-response figures (first response and resolution
+    are found through their tickets' creation; this clock is not)."""
+    from helpdesk.extensions import db
+    from helpdesk.models import SlaClock
+
+    with app.app_context():
+        db.session.add(SlaClock(ticket_id=week["t7"], metric="next_response", state="breached", elapsed_seconds=7200,
+                                started_at=at(3, 10), stopped_at=at(3, 14), target_seconds=3600))
+        db.session.commit()
+    report = api(client, week, "sla")
+    assert report["metrics"]["next_response"] == {"met": 1, "breached": 1, "pending": 0, "compliance": 50.0}
+    assert report["by_priority"]["normal"]["next_response"]["breached"] == 1
+    assert report["metrics"]["first_response"]["met"] == 4  # t7's own creation is not in the week
+
+
 def _db_time(session, value: datetime):
     # SQLite keeps UTC as naive text; PostgreSQL compares aware timestamps.
     return value.replace(tzinfo=None) if session.get_bind().dialect.name == "sqlite" else value

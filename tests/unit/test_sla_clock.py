@@ -271,3 +271,18 @@ def test_pausing_never_brings_a_deadline_forward(target, pause_after, pause_for,
     for metric in (FIRST_RESPONSE, RESOLUTION):
         assert with_pause[metric].due_at >= plain[metric].due_at
         assert with_pause[metric].elapsed_seconds <= plain[metric].elapsed_seconds
+
+
+def test_the_clocks_the_reports_find_by_creation_start_when_the_ticket_is_created():
+    """The reports read first-response and resolution clocks through their tickets' created_at
+    (STARTED_AT_CREATION): those clocks must start at creation, whatever comes after it, even a
+    reopening; a next response starts later, on the customer's message."""
+    from helpdesk.models.sla import STARTED_AT_CREATION
+
+    t0 = paris(2026, 3, 2, 9, 30)
+    timeline = [created(t0), reply(t0 + timedelta(hours=1)), customer(t0 + timedelta(hours=2)),
+                status(t0 + timedelta(hours=3), "resolved"), status(t0 + timedelta(days=1), "open"),
+                reply(t0 + timedelta(days=1, hours=1))]
+    clocks = compute_clocks(TARGETS, OFFICE, timeline, t0 + timedelta(days=2))
+    assert {metric: clocks[metric].started_at for metric in STARTED_AT_CREATION} == dict.fromkeys(STARTED_AT_CREATION, t0)
+    assert NEXT_RESPONSE not in STARTED_AT_CREATION and clocks[NEXT_RESPONSE].started_at == t0 + timedelta(hours=2)
