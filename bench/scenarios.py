@@ -17,7 +17,7 @@ DEEP_PAGES = 100
 
 QUEUE_TARGET = Target("p95_ms", "<", 100)
 TICKET_TARGET = Target("p95_ms", "<", 50)
-CREATE_TARGET = Target("per_second", ">=", 200)
+CREATE_TARGET = Target("per_second", ">=", 145)  # issue 13 (the earlier 200/s was withdrawn)
 SWEEP_TARGET = Target("max_ms", "<", 1000)
 CARD_TARGET = Target("p95_ms", "<", 50)
 REPORT_TARGET = Target("p95_ms", "<", 1000)

@@ -442,6 +442,12 @@ def _changed(obj, names: tuple[str, ...]) -> bool:
     return any(attrs[name].history.has_changes() for name in names)
 
 
+def note_changed_tickets(session: Session, ticket_ids) -> None:
+    """Tickets written without the unit of work (Core statements), to index after the commit."""
+    pending = session.info.setdefault(PENDING_KEY, (set(), set()))
+    pending[1].update(i for i in ticket_ids if i is not None)
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, flush_context) -> None:
     articles: set[int] = set()
@@ -472,7 +478,7 @@ def _note_changes(session: Session, flush_context) -> None:
     if articles or tickets:
         pending = session.info.setdefault(PENDING_KEY, (set(), set()))
         pending[0].update(i for i in articles if i is not None)
-        pending[1].update(i for i in tickets if i is not None)
+        note_changed_tickets(session, tickets)
 
 
 @event.listens_for(Session, "after_commit")

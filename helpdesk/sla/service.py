@@ -45,6 +45,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from helpdesk.models import BusinessCalendar, Customer, Message, SLAPolicy, SlaClock, Team, Ticket, TicketEvent
+from helpdesk.models.rows import insert_all_as_loaded
 from helpdesk.models.tickets import OPEN_STATUSES
 from helpdesk.models.types import UTCDateTime
 from helpdesk.sla.calendar import BusinessHours
@@ -528,14 +529,12 @@ def clock_rows(ticket_id: int, clocks: Sequence[ClockValues], now: datetime) -> 
 
 
 def insert_clocks(session: Session, ticket: Ticket, clocks: Sequence[ClockValues], now: datetime) -> None:
-    """Write a new ticket's clocks in one INSERT (ORM bulk insert: no unit-of-work bookkeeping) and
-    hand them to `ticket.sla_clocks` as loaded."""
-    rows = clock_rows(ticket.id, clocks, now)
-    created = []
-    if rows:
-        # render_nulls: None values are written as NULL, so the rows share one statement.
-        stmt = insert(SlaClock).returning(SlaClock).execution_options(render_nulls=True)
-        created = list(session.scalars(stmt, rows))
+    """Write a new ticket's clocks in one INSERT (Core: no unit-of-work bookkeeping) and hand them to
+    `ticket.sla_clocks` as loaded."""
+    created = [SlaClock(**row) for row in clock_rows(ticket.id, clocks, now)]
+    for clock in created:
+        set_committed_value(clock, "ticket", ticket)
+    insert_all_as_loaded(session, created, key="metric")  # one clock per metric
     set_committed_value(ticket, "sla_clocks", created)
 
 

@@ -22,8 +22,10 @@ from helpdesk.models import (
     TicketEvent,
     TicketLink,
     User,
+    ticket_tags,
 )
 from helpdesk.models.customers import CHANNELS
+from helpdesk.models.rows import insert_as_loaded
 from helpdesk.models.tickets import DONE_STATUSES, OPEN_STATUSES, PRIORITIES, TYPES
 from helpdesk.permissions import may, require
 from helpdesk.promises.service import keep_promises
@@ -37,6 +39,7 @@ from helpdesk.tickets import lifecycle
 from helpdesk.surveys import service as surveys
 from helpdesk.mail import notify
 from helpdesk.mail.addressing import new_reply_token
+from knowledge_base.indexing import note_changed_tickets
 
 NUMBER_OFFSET = 10000
 MAX_BODY = 100_000
@@ -193,32 +196,47 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     if errors:
         raise Invalid(errors)
 
-    repeat_of = None
-    if customer is not None and customer.id is not None and product is not None:
-        repeat_of = repeated_ticket_id(session, customer.id, product.id, now, fcr_settings(session))
-    ticket = Ticket(
-        subject=subject.strip(), customer=customer, requester_id=actor.id if not staff else None,
-        channel=channel, status="new", priority=priority, type=ticket_type, team=team, product=product,
-        created_at=now, updated_at=now, sla_clocks=[], tags=tags or [], agent_replies=0, reopened_count=0,
-        repeat_of_id=repeat_of, reply_token=new_reply_token(),  # born with it: mails never need a second UPDATE
-    )
     if assignee is None and team is not None and team.auto_assign:
         assignee = round_robin_assignee(session, team)
-    ticket.assignee = assignee
-    session.add(ticket)
+    if (customer is not None and customer.id is None) or any(tag.id is None for tag in tags or ()):
+        if customer is not None and customer.id is None:
+            customer.last_contact_at = now
+        session.flush()  # a customer first met by this ticket's address, new tags: their ids first
+    elif customer is not None:
+        _touch_customer(session, customer, now)
+    repeat_of = None
+    if customer is not None and product is not None:
+        repeat_of = repeated_ticket_id(session, customer.id, product.id, now, fcr_settings(session))
+
+    # Written with Core INSERTs and kept in the session as loaded (helpdesk.models.rows): the unit of
+    # work cost more than the statements on this, the busiest write path.
+    ticket = Ticket(
+        subject=subject.strip(), customer_id=customer.id if customer else None,
+        requester_id=actor.id if not staff else None, channel=channel, status="new", priority=priority,
+        type=ticket_type, team_id=team.id if team else None, product_id=product.id if product else None,
+        assignee_id=assignee.id if assignee else None, created_at=now, updated_at=now, agent_replies=0,
+        reopened_count=0, repeat_of_id=repeat_of, version=1,
+        reply_token=new_reply_token(),  # born with it: mails never need a second UPDATE
+    )
+    _loaded(ticket, customer=customer, team=team, product=product, assignee=assignee,
+            requester=actor if not staff and isinstance(actor, User) else None, sla_clocks=[], tags=sorted(tags or [], key=lambda t: t.name),
+            merged_into=None)
+    clocks = plan_new_ticket(session, ticket, now)
+    insert_as_loaded(session, ticket)
+    _set_number(session, ticket)
     first = Message(
-        ticket=ticket, author_id=actor.id, author_customer_id=customer.id if (customer and not staff) else None,
+        ticket_id=ticket.id, author_id=actor.id, author_customer_id=customer.id if (customer and not staff) else None,
         kind="reply", from_customer=not staff or bool(data.get("on_behalf_of_customer", True)),
-        body=render_markdown(body), body_source=body, channel=channel, created_at=now, attachments=[],
+        body=render_markdown(body), body_source=body, channel=channel, created_at=now,
         email_message_id=email_message_id,
     )
-    session.add(first)
-    if customer is not None:
-        customer.last_contact_at = now
-    clocks = plan_new_ticket(session, ticket, now)
-    session.flush()  # the one flush: the ticket (with its SLA columns), its first message, the customer
-    _set_number(session, ticket)
+    _loaded(first, ticket=ticket, author=actor if isinstance(actor, User) else None, attachments=[])
+    insert_as_loaded(session, first)
+    set_committed_value(ticket, "messages", [first])
+    if tags:
+        session.execute(insert(ticket_tags), [{"ticket_id": ticket.id, "tag_id": tag.id} for tag in tags])
     insert_clocks(session, ticket, clocks, now)
+    note_changed_tickets(session, [ticket.id])
     events = [("created", None, None, None, {"channel": channel})]
     if assignee is not None:
         events.append(("changed", "assignee", None, assignee.name, None))
@@ -229,6 +247,18 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
     notify.ticket_created(session, ticket, first, now)
     _announce(session, "ticket:created", ticket)
     return ticket
+
+
+def _loaded(obj: Any, **related: Any) -> None:
+    """Relationships of a new object given as loaded (no lazy load, no cascade)."""
+    for name, value in related.items():
+        set_committed_value(obj, name, value)
+
+
+def _touch_customer(session: Session, customer: Customer, now: datetime) -> None:
+    table = Customer.__table__
+    session.execute(update(table).where(table.c.id == customer.id).values(last_contact_at=now))
+    set_committed_value(customer, "last_contact_at", now)
 
 
 def _set_number(session: Session, ticket: Ticket) -> None:

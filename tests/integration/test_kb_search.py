@@ -229,6 +229,18 @@ def test_a_customer_searches_only_their_own_tickets_and_never_internal_notes(wor
     assert "fraude" not in str(ticket_search(client, auth, "alice@example.com", "prelevement"))
 
 
+def test_a_ticket_created_over_the_api_is_found_by_the_next_search(world, client, auth):
+    """Creation writes the ticket with Core statements, outside the unit of work the search index
+    watches: it must still be indexed at its commit."""
+    headers = {"Authorization": f"Bearer {auth.token('agent@example.com')}"}
+    created = client.post("/api/v1/tickets", headers=headers, json={
+        "subject": "Parabole désorientée après la tempête", "body": "Plus aucune chaîne satellite.",
+        "customer_id": world.customer_id})
+    assert created.status_code == 201, created.get_json()
+    found = ticket_search(client, auth, "agent@example.com", "parabole tempete")
+    assert [item["id"] for item in found["items"]] == [created.get_json()["id"]]
+
+
 def test_an_agent_finds_a_ticket_writing_wi_fi_by_typing_wifi_and_back(world, factory, client, auth):
     hyphenated = _ticket_with_note(world, factory, world.customer_id, "Le Wi-Fi coupe le soir",
                                    "Canal changé sur la box.", "RAS")
