@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -255,9 +255,15 @@ def _loaded(obj: Any, **related: Any) -> None:
         set_committed_value(obj, name, value)
 
 
+# Built once: building a statement and its cache key cost more than running these.
+_customers, _tickets = Customer.__table__, Ticket.__table__
+_TOUCH_CUSTOMER = (update(_customers).where(_customers.c.id == bindparam("p_id"))
+                   .values(last_contact_at=bindparam("p_at", type_=_customers.c.last_contact_at.type)))
+_SET_NUMBER = update(_tickets).where(_tickets.c.id == bindparam("p_id")).values(number=bindparam("p_number"))
+
+
 def _touch_customer(session: Session, customer: Customer, now: datetime) -> None:
-    table = Customer.__table__
-    session.execute(update(table).where(table.c.id == customer.id).values(last_contact_at=now))
+    session.execute(_TOUCH_CUSTOMER, {"p_id": customer.id, "p_at": now})
     set_committed_value(customer, "last_contact_at", now)
 
 
@@ -265,8 +271,7 @@ def _set_number(session: Session, ticket: Ticket) -> None:
     """The human number follows the id the database gave. A Core UPDATE (not an ORM change), so the
     ticket's version stays 1 and no second flush is needed."""
     number = NUMBER_OFFSET + ticket.id
-    table = Ticket.__table__
-    session.execute(update(table).where(table.c.id == ticket.id).values(number=number))
+    session.execute(_SET_NUMBER, {"p_id": ticket.id, "p_number": number})
     set_committed_value(ticket, "number", number)
 
 
