@@ -250,7 +250,7 @@ def prepare(session) -> None:
     else:
         session.execute(text("ANALYZE"))
         session.commit()
-    print(f"prepare: {TEAMS} teams, {AGENTS} agents, {len(rows)} tickets assigned, {len(promises)} promises "
+    print(f"prepare: {TEAMS} teams, {AGENTS} agents, every ticket assigned, {len(promises)} promises "
           f"({time.perf_counter() - started:.0f} s)", file=sys.stderr)
 
 
