@@ -198,11 +198,12 @@ def create_ticket(session: Session, actor: User, data: dict, now: datetime, *, c
 
     if assignee is None and team is not None and team.auto_assign:
         assignee = round_robin_assignee(session, team)
-    if (customer is not None and customer.id is None) or any(tag.id is None for tag in tags or ()):
-        if customer is not None and customer.id is None:
-            customer.last_contact_at = now
-        session.flush()  # a customer first met by this ticket's address, new tags: their ids first
-    elif customer is not None:
+    new_customer = customer is not None and customer.id is None  # first met by this ticket's address
+    if new_customer:
+        customer.last_contact_at = now
+    if new_customer or any(tag.id is None for tag in tags or ()):
+        session.flush()  # their ids first
+    if customer is not None and not new_customer:
         _touch_customer(session, customer, now)
     repeat_of = None
     if customer is not None and product is not None:

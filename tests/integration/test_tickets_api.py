@@ -57,6 +57,17 @@ def test_agent_creates_a_ticket(client, people):
     assert [t["id"] for t in listed] == [ticket["id"]]
 
 
+def test_a_new_ticket_is_the_customers_last_contact_even_when_it_brings_new_tags(app, client, people):
+    from helpdesk.extensions import db
+    from helpdesk.models import Customer
+
+    ticket = _create(client, people, tags=["toute-nouvelle-etiquette"])
+    with app.app_context():
+        customer = db.session.get(Customer, people["customer_id"])
+        assert customer.last_contact_at is not None
+        assert customer.last_contact_at.isoformat() == ticket["created_at"]
+
+
 def test_customer_creates_for_themselves_only(client, people):
     response = client.post("/api/v1/tickets", json={"subject": "Facture", "body": "Montant faux", "priority": "urgent",
                                                     "customer_id": 999}, headers=people["alice_h"])
