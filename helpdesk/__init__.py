@@ -180,8 +180,36 @@ def _today():
     return date.today()
 
 
+def _request_translations():
+    """The translations of the locale in force, found once per request and locale: Flask-Babel
+    looks them up through four context proxies on every string, and a ticket page translates
+    about 120 (2 of its 33 ms on this VM). A locale forced for a while (`force_locale`, a mail in
+    the customer's language) is another Locale object, so it finds its own."""
+    from flask_babel import get_translations
+    from babel.support import NullTranslations
+
+    if not g:
+        return NullTranslations()
+    babel_context = getattr(g, "_flask_babel", None)
+    cached = getattr(babel_context, "helpdesk_translations", None)
+    if cached is not None and cached[0] is getattr(babel_context, "babel_locale", None):
+        return cached[1]
+    translations = get_translations()
+    babel_context = g._flask_babel  # made by get_translations()
+    babel_context.helpdesk_translations = (babel_context.babel_locale, translations)
+    return translations
+
+
 def _template_helpers(app: Flask) -> None:
     from flask_babel import get_locale
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     from helpdesk.permissions import may
 
