@@ -35,6 +35,13 @@ class Config:
     # month of tickets ran 100-160 ms longer for it at 1M tickets (compiling took longer than running).
     # Off for the app's own connections unless POSTGRES_JIT=1; a DBA's server setting is kept then.
     POSTGRES_JIT = _bool(os.environ.get("POSTGRES_JIT"))
+    # Connections each process keeps open to the database, and how many more it may open in a burst.
+    # Under the gevent server every request in flight holds one (a query on PostgreSQL waits on its
+    # socket, and other requests run meanwhile): with SQLAlchemy's default of 5 kept, a burst of 16
+    # creations opened and closed a connection per request. Keep processes x (size + overflow), plus
+    # the workers', under PostgreSQL's max_connections (100 by default).
+    DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", 20)
+    DATABASE_MAX_OVERFLOW = _int("DATABASE_MAX_OVERFLOW", 10)
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Processes of one deployment share this Redis channel for live events.
     SOCKETIO_CHANNEL = os.environ.get("SOCKETIO_CHANNEL") or "helpdesk-socketio"

@@ -128,6 +128,11 @@ def _engine_options(app: Flask) -> None:
             options["connect_args"] = connect_args
     if uri.startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30})
+    in_memory = uri.startswith("sqlite") and (":memory:" in uri or uri in ("sqlite://", "sqlite:///"))
+    # (in memory: one connection, whose pool takes no size; a pool class given takes its own arguments)
+    if not in_memory and "poolclass" not in options:
+        options.setdefault("pool_size", app.config.get("DATABASE_POOL_SIZE", 20))
+        options.setdefault("max_overflow", app.config.get("DATABASE_MAX_OVERFLOW", 10))
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
@@ -137,7 +142,10 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # WAL is kept in the database file: asking for it on every connection took the database's
+        # lock each time (a tenth of a creation burst's time went to waiting for it).
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()

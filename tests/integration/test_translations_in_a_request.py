@@ -5,7 +5,8 @@ from flask_babel import force_locale, refresh
 
 
 def _closed() -> str:
-    return render_template_string("{{ _('Fermé') }} / {{ ngettext('+ %(num)s jour fermé', '+ %(num)s jours fermés', 2) }}")
+    return render_template_string(
+        "{{ _('Fermé') }} / {{ ngettext('+ %(num)s jour fermé', '+ %(num)s jours fermés', 2) }}")
 
 
 def test_a_locale_forced_inside_a_french_request_translates_and_the_request_stays_french(app):
