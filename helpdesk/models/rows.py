@@ -36,8 +36,9 @@ def _default(column) -> Any:
 def insert_as_loaded(session: Session, obj: Any) -> Any:
     """INSERT the transient `obj` (every column: what it was given, else the column's Python default,
     else NULL; one set to None is NULL) in one statement, give it the id the database chose, and
-    attach it to `session` as persistent with nothing left to flush. Foreign keys must be given as ids: relationships set on
-    `obj` are kept as loaded values (set them with set_committed_value) but are not read for keys.
+    attach it to `session` as persistent with nothing left to flush. Foreign keys must be given as
+    ids: relationships set on `obj` are kept as loaded values (set them with set_committed_value)
+    but are not read for keys.
     Session hooks that watch flushes (search indexing) do not see it: callers note it themselves."""
     insert_all_as_loaded(session, [obj])
     return obj
