@@ -60,7 +60,8 @@ def main(argv=None) -> int:
         ("signed in, nothing else", lambda i: "/_floor/signed-in", None),
         ("base.html, empty content", lambda i: "/_floor/base", None),
         ("GET /api/v1/tickets/<id>", lambda i: f"/api/v1/tickets/{tickets[i % len(tickets)]}", ctx.api_headers),
-        ("GET /console/customers/<id>/card", lambda i: f"/console/customers/{customers[i % len(customers)]}/card", None),
+        ("GET /console/customers/<id>/card",
+         lambda i: f"/console/customers/{customers[i % len(customers)]}/card", None),
         ("GET /console/tickets/<id>", lambda i: f"/console/tickets/{tickets[i % len(tickets)]}", None),
     )
     p50s: dict[str, list[float]] = {name: [] for name, _, _ in endpoints}
