@@ -12,6 +12,7 @@ tickets", and the demo generator's realistic status mix leaves far fewer open th
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -25,6 +26,21 @@ MARKER = "bench-dataset.json"
 BENCH_SECRET = "bench-only-secret-key-not-for-production"
 # Bump to have every existing data set's customer scores recomputed once more on its next run.
 SCORES_VERSION = 1
+
+
+def floor_arguments(argv, *, prog: str, doc: str, tickets: int, n: int) -> tuple[argparse.Namespace, Path]:
+    """The floors' command line (bench.floor, bench.page_floor): which seeded data set, how many
+    timed requests per round, how many rounds; and that data set's instance folder, which a run of
+    `python -m bench` must have made."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=tickets, help="which data set of `python -m bench`")
+    parser.add_argument("--n", type=int, default=n, help="timed requests per endpoint and round")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    instance = ROOT / "bench" / ".data" / str(args.tickets)
+    if not (instance / MARKER).exists():
+        raise SystemExit(f"no data set in {instance}: run `python -m bench --tickets {args.tickets}` first")
+    return args, instance
 
 
 def default_customers(tickets: int) -> int:

@@ -18,13 +18,12 @@ without its load on the other core). Figures, not pass/fail.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import time
 from types import SimpleNamespace
 
-from bench.dataset import ROOT
+from bench.dataset import floor_arguments
 from bench.scenarios import build_context, create_payload, make_app
 
 
@@ -87,14 +86,7 @@ def _register_reference_endpoints(app) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tickets", type=int, default=100_000, help="which data set of `python -m bench`")
-    parser.add_argument("--n", type=int, default=500, help="timed requests per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args(argv)
-    instance = ROOT / "bench" / ".data" / str(args.tickets)
-    if not (instance / "bench-dataset.json").exists():
-        raise SystemExit(f"no data set in {instance}: run `python -m bench --tickets {args.tickets}` first")
+    args, instance = floor_arguments(argv, prog="python -m bench.floor", doc=__doc__, tickets=100_000, n=500)
 
     app = make_app(str(instance), None)
     app.config["KB_INDEX_ON_COMMIT"] = False

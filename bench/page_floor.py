@@ -17,13 +17,12 @@ say how much of the page a faster template or a page filled from the API could s
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import time
 
-from bench.dataset import ROOT
+from bench.dataset import floor_arguments
 from bench.scenarios import build_context, make_app
 
 
@@ -43,14 +42,7 @@ def _register_reference_endpoints(app) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.page_floor", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tickets", type=int, default=1_000_000, help="which data set of `python -m bench`")
-    parser.add_argument("--n", type=int, default=300, help="timed requests per endpoint and round")
-    parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args(argv)
-    instance = ROOT / "bench" / ".data" / str(args.tickets)
-    if not (instance / "bench-dataset.json").exists():
-        raise SystemExit(f"no data set in {instance}: run `python -m bench --tickets {args.tickets}` first")
+    args, instance = floor_arguments(argv, prog="python -m bench.page_floor", doc=__doc__, tickets=1_000_000, n=300)
 
     app = make_app(str(instance), None)
     _register_reference_endpoints(app)
